@@ -1,0 +1,62 @@
+/** Pieces the adapters share: assembling the final `ShopperEvent` from checked parts. */
+import { boundEventTime } from '../acceptance.js';
+import type { DeviceClass, Geo, Marketing, ShopperEvent } from '../event.js';
+import { type Result, ok, reject } from '../result.js';
+import type { EventBody } from '../snowplow.js';
+
+export interface EventEnvelope {
+  eventId: string | null;
+  eventTimeMs: number | null;
+  collectorTimeMs: number | null;
+  userId: string | null;
+  domainUserId: string | null;
+  domainSessionId: string | null;
+  pageUrl: string | null;
+  marketing: Marketing | null;
+  platform: string | null;
+  userAgent: string | null;
+  deviceClass: DeviceClass | null;
+  geo: Geo | null;
+}
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Empty strings mean "absent" in every Snowplow format. */
+export function nonEmpty(value: string | undefined | null): string | null {
+  return value === undefined || value === null || value === '' ? null : value;
+}
+
+/** Joins the envelope fields and the checked body into a `ShopperEvent`, checking identity and time. */
+export function assembleEvent(envelope: EventEnvelope, body: EventBody): Result<ShopperEvent> {
+  if (envelope.eventId === null) return reject('missing_field', 'event id is missing');
+  if (!UUID.test(envelope.eventId)) return reject('invalid_field', `event id is not a UUID: ${envelope.eventId}`);
+  if (envelope.eventTimeMs === null) return reject('missing_field', 'event time is missing');
+  const userKey = envelope.userId ?? envelope.domainUserId;
+  if (userKey === null) return reject('missing_field', 'neither user_id nor domain_userid is set');
+  const time = boundEventTime(envelope.eventTimeMs, envelope.collectorTimeMs);
+  return ok({
+    eventId: envelope.eventId.toLowerCase(),
+    eventTimeMs: time.eventTimeMs,
+    collectorTimeMs: envelope.collectorTimeMs,
+    clockSkewCorrected: time.clockSkewCorrected,
+    userKey,
+    userId: envelope.userId,
+    domainUserId: envelope.domainUserId,
+    sessionKey: body.clientSessionId ?? envelope.domainSessionId,
+    type: body.type,
+    schema: body.schema,
+    products: body.products,
+    cart: body.cart,
+    listName: body.listName,
+    checkoutStep: body.checkoutStep,
+    transaction: body.transaction,
+    promotion: body.promotion,
+    searchTerms: body.searchTerms,
+    pageUrl: envelope.pageUrl,
+    marketing: envelope.marketing,
+    platform: envelope.platform,
+    userAgent: envelope.userAgent,
+    deviceClass: envelope.deviceClass,
+    geo: envelope.geo,
+  });
+}

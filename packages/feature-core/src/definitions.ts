@@ -1,0 +1,388 @@
+/**
+ * Every feature, defined once, as data: its name, lane, windows, value type, empty value, meaning
+ * and the pure function that computes it from a window's (or session's) aggregates. Browser and
+ * server run these same definitions. Adding a feature = one entry here + its test.
+ *
+ * Sources (FEATURES.md): `accelerator` = parity with the Flink accelerator (same key and meaning,
+ * divergence fixes applied); `documented` = documented by the accelerator but never built.
+ */
+import { type RawValues, type ValueType, divideHalfEven } from './canonical.js';
+import type { SessionLane } from './engine/session-lane.js';
+import { geoSummary } from './engine/session-lane.js';
+import { OVERFLOW, type OverflowName, type WindowView } from './engine/user-lane.js';
+import { WINDOW_IDS, type WindowId } from './engine/windows.js';
+
+export type FeatureOrigin = 'accelerator' | 'documented';
+
+interface DefinitionBase<T extends ValueType> {
+  /** Feature name: the Redis key segment (before `_{window}` for rolling features). */
+  readonly name: string;
+  readonly type: T;
+  /** What a reader assumes when the key is absent; null = "no value". */
+  readonly emptyValue: string | null;
+  readonly meaning: string;
+  readonly origin: FeatureOrigin;
+  /**
+   * Whether browser and server values are compared exactly. False for features that need
+   * server-side enrichment (user agent, geo), which the browser does not compute.
+   */
+  readonly compared: boolean;
+  /** Which capped set this feature reads: when it overflowed, the feature is left out of comparison. */
+  readonly overflowsWith: readonly OverflowName[];
+}
+
+/** A rolling feature: one value per window, key `user:{u}:{name}_{window}`. */
+export interface RollingFeature<T extends ValueType = ValueType> extends DefinitionBase<T> {
+  readonly lane: 'user';
+  readonly windows: readonly WindowId[];
+  readonly compute: (view: WindowView) => RawValues[T] | null;
+}
+
+/**
+ * A user feature without a window suffix, key `user:{u}:{name}`, computed over the window named by
+ * `window` (which also sets its key lifetime).
+ */
+export interface UserFeature<T extends ValueType = ValueType> extends DefinitionBase<T> {
+  readonly lane: 'user-unwindowed';
+  readonly window: WindowId;
+  readonly compute: (view: WindowView) => RawValues[T] | null;
+}
+
+/** A session feature, key `session:{s}:{name}`. */
+export interface SessionFeature<T extends ValueType = ValueType> extends DefinitionBase<T> {
+  readonly lane: 'session';
+  readonly compute: (session: SessionLane) => RawValues[T] | null;
+}
+
+export type FeatureDefinition = RollingFeature | UserFeature | SessionFeature;
+
+// The helpers keep each definition's `compute` typed by its value type.
+function rolling<T extends ValueType>(def: Omit<RollingFeature<T>, 'lane' | 'windows' | 'compared' | 'overflowsWith'> & Partial<Pick<RollingFeature<T>, 'overflowsWith'>>): RollingFeature {
+  return { lane: 'user', windows: WINDOW_IDS, compared: true, overflowsWith: [], ...def } as unknown as RollingFeature;
+}
+function session<T extends ValueType>(def: Omit<SessionFeature<T>, 'lane' | 'overflowsWith'> & Partial<Pick<SessionFeature<T>, 'overflowsWith'>>): SessionFeature {
+  return { lane: 'session', overflowsWith: [], ...def } as unknown as SessionFeature;
+}
+
+function sumFirstPrices(view: WindowView): { sum: number; count: number } {
+  let sum = 0;
+  let count = 0;
+  for (const stat of view.products.values()) {
+    if (stat.firstPrice >= 0) {
+      sum += stat.firstPrice;
+      count++;
+    }
+  }
+  return { sum, count };
+}
+
+function orderTotals(view: WindowView): { count: number; revenue: number; priced: number } {
+  let revenue = 0;
+  let priced = 0;
+  for (const order of view.orders.values()) {
+    if (order.revenue >= 0) {
+      revenue += order.revenue;
+      priced++;
+    }
+  }
+  return { count: view.orders.size, revenue, priced };
+}
+
+/** Most frequent category; a tie goes to the category with the latest event by (time, event id). */
+function topCategory(view: WindowView): string | null {
+  let best: string | null = null;
+  let bestViews = 0;
+  let bestT = -1;
+  let bestId = '';
+  for (const [category, stat] of view.categories) {
+    if (
+      stat.views > bestViews ||
+      (stat.views === bestViews && (stat.lastT > bestT || (stat.lastT === bestT && stat.lastId > bestId)))
+    ) {
+      best = category;
+      bestViews = stat.views;
+      bestT = stat.lastT;
+      bestId = stat.lastId;
+    }
+  }
+  return best;
+}
+
+function countsByKey(map: ReadonlyMap<string, { views: number }>): Record<string, number> | null {
+  if (map.size === 0) return null;
+  const out: Record<string, number> = {};
+  for (const [key, stat] of map) out[key] = stat.views;
+  return out;
+}
+
+export const ROLLING_FEATURES: readonly RollingFeature[] = [
+  rolling({
+    name: 'product_view_count',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'Distinct product ids viewed (product_view events).',
+    origin: 'accelerator',
+    overflowsWith: ['products'],
+    compute: (v) => v.products.size,
+  }),
+  rolling({
+    name: 'avg_viewed_price',
+    type: 'money',
+    emptyValue: null,
+    meaning: 'Mean price over distinct products viewed, each at the price of its first view in the window.',
+    origin: 'accelerator',
+    overflowsWith: ['products'],
+    compute: (v) => {
+      const { sum, count } = sumFirstPrices(v);
+      return count === 0 ? null : divideHalfEven(sum, count);
+    },
+  }),
+  rolling({
+    name: 'return_view_count',
+    type: 'json',
+    emptyValue: '{}',
+    meaning: 'Views per product id, as a JSON object (the accelerator wrote Java Map.toString()).',
+    origin: 'accelerator',
+    overflowsWith: ['products'],
+    compute: (v) => countsByKey(v.products),
+  }),
+  rolling({
+    name: 'price_range_viewed',
+    type: 'range',
+    emptyValue: null,
+    meaning: 'Lowest and highest price over all product views, "min-max".',
+    origin: 'accelerator',
+    compute: (v) => (v.minPrice < 0 ? null : [v.minPrice, v.maxPrice] as const),
+  }),
+  rolling({
+    name: 'top_category',
+    type: 'string',
+    emptyValue: null,
+    meaning: 'Most frequent category (list names of list views and categories of product views); ties go to the latest.',
+    origin: 'accelerator',
+    overflowsWith: ['categories'],
+    compute: topCategory,
+  }),
+  rolling({
+    name: 'unique_categories',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'Distinct categories (list names and product categories).',
+    origin: 'accelerator',
+    overflowsWith: ['categories'],
+    compute: (v) => v.categories.size,
+  }),
+  rolling({
+    name: 'cart_add_count',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'add_to_cart events (events, not quantities).',
+    origin: 'accelerator',
+    compute: (v) => v.cartAdds,
+  }),
+  rolling({
+    name: 'cart_remove_count',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'remove_from_cart events.',
+    origin: 'accelerator',
+    compute: (v) => v.cartRemoves,
+  }),
+  rolling({
+    name: 'cart_update_frequency',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'Cart adds plus removes.',
+    origin: 'accelerator',
+    compute: (v) => v.cartAdds + v.cartRemoves,
+  }),
+  rolling({
+    name: 'orders_count',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'Orders: transaction events, deduplicated by transaction_id (the accelerator inferred them from checkout steps).',
+    origin: 'accelerator',
+    overflowsWith: ['orders'],
+    compute: (v) => v.orders.size,
+  }),
+  rolling({
+    name: 'order_value',
+    type: 'money',
+    emptyValue: '0.00',
+    meaning: 'Sum of order revenue.',
+    origin: 'accelerator',
+    overflowsWith: ['orders'],
+    compute: (v) => {
+      const { priced, revenue } = orderTotals(v);
+      return priced === 0 ? null : revenue;
+    },
+  }),
+  rolling({
+    name: 'avg_order_value',
+    type: 'money',
+    emptyValue: '0.00',
+    meaning: 'Order value divided by orders, rounded half-even.',
+    origin: 'accelerator',
+    overflowsWith: ['orders'],
+    compute: (v) => {
+      const { priced, revenue } = orderTotals(v);
+      return priced === 0 ? null : divideHalfEven(revenue, priced);
+    },
+  }),
+  rolling({
+    name: 'cart_value',
+    type: 'money',
+    emptyValue: null,
+    meaning: 'Current cart total: cart.total_value of the latest cart event; a later transaction empties it.',
+    origin: 'documented',
+    compute: (v) => {
+      if (v.cartT < 0) return null;
+      const emptiedByOrder = v.txnT >= 0 && (v.txnT > v.cartT || (v.txnT === v.cartT && v.txnId > v.cartId));
+      return emptiedByOrder ? null : v.cartValue;
+    },
+  }),
+  rolling({
+    name: 'category_view_count',
+    type: 'json',
+    emptyValue: '{}',
+    meaning: 'Views per category, as a JSON object (same counting as top_category).',
+    origin: 'documented',
+    overflowsWith: ['categories'],
+    compute: (v) => countsByKey(v.categories),
+  }),
+  rolling({
+    name: 'product_view_total',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'Product views, not distinct.',
+    origin: 'documented',
+    compute: (v) => v.productViews,
+  }),
+];
+
+export const USER_FEATURES: readonly UserFeature[] = [
+  {
+    lane: 'user-unwindowed',
+    name: 'last_cart_activity_at',
+    window: '24h',
+    type: 'epochMs',
+    emptyValue: null,
+    meaning: 'Event time (epoch ms) of the latest add/remove, so "cart idle for N s" is computed at read time.',
+    origin: 'documented',
+    compared: true,
+    overflowsWith: [],
+    compute: (v: WindowView) => (v.activityT < 0 ? null : v.activityT),
+  } as UserFeature,
+];
+
+export const SESSION_FEATURES: readonly SessionFeature[] = [
+  session({
+    name: 'session_duration',
+    type: 'durationMs',
+    emptyValue: '0',
+    meaning: 'Last minus first event time of the session, ms (never includes the 30-minute gap).',
+    origin: 'accelerator',
+    compared: true,
+    compute: (s) => (s.firstT < 0 ? null : s.lastT - s.firstT),
+  }),
+  session({
+    name: 'session_page_count',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'Page views in the session.',
+    origin: 'accelerator',
+    compared: true,
+    compute: (s) => s.pageViews,
+  }),
+  session({
+    name: 'session_bounce',
+    type: 'boolean',
+    emptyValue: 'true',
+    meaning: '"true" when the session has fewer than 2 page views (0 included).',
+    origin: 'accelerator',
+    compared: true,
+    compute: (s) => (s.firstT < 0 ? null : s.pageViews < 2),
+  }),
+  session({
+    name: 'session_marketing_campaign',
+    type: 'string',
+    emptyValue: null,
+    meaning: 'mkt_campaign of the first event (by time, event id) with a non-empty one.',
+    origin: 'accelerator',
+    compared: true,
+    compute: (s) => s.campaign?.value ?? null,
+  }),
+  session({
+    name: 'session_cart_ratio',
+    type: 'ratio',
+    emptyValue: null,
+    meaning: 'add_to_cart events divided by product_view events, 2 decimals (the accelerator divided integers).',
+    origin: 'accelerator',
+    compared: true,
+    compute: (s) => (s.productViews === 0 ? null : divideHalfEven(s.cartAdds * 100, s.productViews)),
+  }),
+  session({
+    name: 'session_search_count',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'Page views whose URL contains "/search?q=".',
+    origin: 'accelerator',
+    compared: true,
+    compute: (s) => s.searchPageViews,
+  }),
+  session({
+    name: 'shopper_device_types',
+    type: 'json',
+    emptyValue: '[]',
+    meaning: 'Distinct device classes (Desktop, Phone, Tablet, Other) from the user agent, as a JSON array.',
+    origin: 'accelerator',
+    compared: false,
+    compute: (s) => (s.deviceClasses.size === 0 ? null : [...s.deviceClasses]),
+  }),
+  session({
+    name: 'shopper_latest_platform',
+    type: 'string',
+    emptyValue: null,
+    meaning: 'Snowplow platform of the latest event.',
+    origin: 'accelerator',
+    compared: true,
+    compute: (s) => s.platform?.value ?? null,
+  }),
+  session({
+    name: 'shopper_locations',
+    type: 'json',
+    emptyValue: '[]',
+    meaning: 'Distinct "country/region" locations seen, as a JSON array (IP geolocation).',
+    origin: 'documented',
+    compared: false,
+    compute: (s) => {
+      const { locations } = geoSummary(s);
+      return locations.length === 0 ? null : locations;
+    },
+  }),
+  session({
+    name: 'shopper_region_changes',
+    type: 'count',
+    emptyValue: '0',
+    meaning: 'Changes of location between consecutive geo-carrying events, by time.',
+    origin: 'documented',
+    compared: false,
+    compute: (s) => geoSummary(s).changes,
+  }),
+];
+
+/** Every definition, in catalogue order. */
+export const FEATURE_DEFINITIONS: readonly FeatureDefinition[] = [
+  ...ROLLING_FEATURES,
+  ...USER_FEATURES,
+  ...SESSION_FEATURES,
+];
+
+/**
+ * Whether any capped set a feature reads overflowed (then it is left out of comparison). When the
+ * lane's event-id set overflowed, duplicates may have counted twice: every feature is affected.
+ */
+export function hasOverflowed(def: FeatureDefinition, overflow: number): boolean {
+  if ((overflow & OVERFLOW.events) !== 0) return true;
+  return def.overflowsWith.some((name) => (overflow & OVERFLOW[name]) !== 0);
+}

@@ -1,0 +1,71 @@
+/**
+ * Evaluation at a time: a lane's feature values as of `atMs` (windows shrink as events age out),
+ * serialized canonically, with each value's key lifetime and the fields whose caps overflowed.
+ */
+import { serializeValue } from '../canonical.js';
+import {
+  ROLLING_FEATURES,
+  SESSION_FEATURES,
+  USER_FEATURES,
+  type FeatureDefinition,
+  hasOverflowed,
+} from '../definitions.js';
+import { rollingField } from '../keys.js';
+import { type SessionLane, sessionExpiresAtMs } from './session-lane.js';
+import { type UserLane, type WindowView, windowExpiresAtMs, windowView } from './user-lane.js';
+import { LONGEST_WINDOW, WINDOWS, tileIndex, tileLeavesAtMs } from './windows.js';
+
+/** Feature values of one lane at one time. */
+export interface LaneValues {
+  /** Field (`product_view_count_5m`, `session_page_count`) → canonical value; empty values absent. */
+  readonly values: Map<string, string>;
+  /** Field → epoch ms when its key should expire. */
+  readonly expiresAtMs: Map<string, number>;
+  /** Fields whose capped sets overflowed: left out of browser/server comparison. */
+  readonly overflowed: string[];
+}
+
+function emptyLaneValues(): LaneValues {
+  return { values: new Map(), expiresAtMs: new Map(), overflowed: [] };
+}
+
+function put(out: LaneValues, def: FeatureDefinition, field: string, raw: unknown, expiresAtMs: number | null, overflow: number) {
+  const value = serializeValue(def.type, raw as never);
+  if (value === null) return;
+  out.values.set(field, value);
+  if (expiresAtMs !== null) out.expiresAtMs.set(field, expiresAtMs);
+  if (hasOverflowed(def, overflow)) out.overflowed.push(field);
+}
+
+/** Evaluates every user feature of a lane at `atMs`. Pure. */
+export function evaluateUserLane(lane: UserLane, atMs: number): LaneValues {
+  const out = emptyLaneValues();
+  const views: WindowView[] = [];
+  for (let w = 0; w < WINDOWS.length; w++) {
+    const spec = WINDOWS[w] as (typeof WINDOWS)[number];
+    const view = windowView(lane, w, atMs);
+    views.push(view);
+    const expiresAt = windowExpiresAtMs(lane, w);
+    for (const def of ROLLING_FEATURES) {
+      if (!def.windows.includes(spec.id)) continue;
+      put(out, def, rollingField(def.name, spec.id), def.compute(view), expiresAt, view.overflow);
+    }
+  }
+  for (const def of USER_FEATURES) {
+    const w = WINDOWS.findIndex((spec) => spec.id === def.window);
+    const view = views[w] as WindowView;
+    const raw = def.compute(view);
+    // An unwindowed value lives until the tile of the event that set it leaves its window.
+    const expiresAt = typeof raw === 'number' ? tileLeavesAtMs(tileIndex(raw, LONGEST_WINDOW.tileMs), LONGEST_WINDOW) : null;
+    put(out, def, def.name, raw, expiresAt, view.overflow);
+  }
+  return out;
+}
+
+/** Evaluates every session feature of a lane at `atMs`. Pure. */
+export function evaluateSessionLane(lane: SessionLane, _atMs: number): LaneValues {
+  const out = emptyLaneValues();
+  const expiresAt = sessionExpiresAtMs(lane);
+  for (const def of SESSION_FEATURES) put(out, def, def.name, def.compute(lane), expiresAt, lane.overflow);
+  return out;
+}

@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ShopperEvent } from '../event.js';
+import { referenceKeyValues } from '../test-support/reference-model.js';
+import { T0, arbitraryEvents } from '../test-support/shopper-events.js';
+import { deserializeSessionLane, deserializeUserLane, serializeSessionLane, serializeUserLane } from '../wire.js';
+import { createFeatureEngine } from './feature-engine.js';
+import { nextUserChangeAtMs } from './user-lane.js';
+
+function engineWith(events: readonly ShopperEvent[]) {
+  const engine = createFeatureEngine();
+  for (const event of events) engine.apply(event);
+  return engine;
+}
+
+/** Evaluation times: inside the event span, at its end, and after windows have emptied. */
+const evaluationTime = fc.integer({ min: 0, max: 30 * 60 * 60 }).map((s) => T0 + s * 1000);
+
+const RUNS = { numRuns: 150 };
+
+describe('feature engine properties', () => {
+  it('incremental tiles give the values a batch recomputation from raw events gives', () => {
+    fc.assert(
+      fc.property(arbitraryEvents(), evaluationTime, (events, atMs) => {
+        expect(engineWith(events).keyValuesAt(atMs)).toEqual(referenceKeyValues(events, atMs));
+      }),
+      RUNS,
+    );
+  });
+
+  it('any arrival order of the same events gives identical serialized values', () => {
+    fc.assert(
+      fc.property(
+        arbitraryEvents().chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length }))),
+        evaluationTime,
+        ([events, shuffled], atMs) => {
+          expect(engineWith(shuffled).keyValuesAt(atMs)).toEqual(engineWith(events).keyValuesAt(atMs));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('duplicated events change nothing', () => {
+    fc.assert(
+      fc.property(
+        arbitraryEvents().chain((events) => fc.tuple(fc.constant(events), fc.subarray(events))),
+        evaluationTime,
+        ([events, repeats], atMs) => {
+          const withDuplicates = [...events, ...repeats, ...repeats];
+          const engine = engineWith(withDuplicates);
+          expect(engine.keyValuesAt(atMs)).toEqual(engineWith(events).keyValuesAt(atMs));
+          const applied = [...engine.userLanes.values()].reduce((n, lane) => n + lane.eventsApplied, 0);
+          expect(applied).toBe(events.filter((e) => e.type !== 'page_view' && e.type !== 'page_ping').length);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('a lane restored from its wire format behaves exactly like the original', () => {
+    fc.assert(
+      fc.property(arbitraryEvents(), arbitraryEvents(), evaluationTime, (before, after, atMs) => {
+        // Give the second batch its own event ids.
+        const later = after.map((e) => ({ ...e, eventId: e.eventId.replace('00000000-', '11111111-') }));
+        const original = engineWith(before);
+        const restored = createFeatureEngine();
+        for (const [key, lane] of original.userLanes) {
+          const result = deserializeUserLane(serializeUserLane(lane));
+          expect(result.ok).toBe(true);
+          if (result.ok) (restored.userLanes as Map<string, typeof lane>).set(key, result.value);
+        }
+        for (const [key, lane] of original.sessionLanes) {
+          const result = deserializeSessionLane(serializeSessionLane(lane));
+          expect(result.ok).toBe(true);
+          if (result.ok) (restored.sessionLanes as Map<string, typeof lane>).set(key, result.value);
+        }
+        // Replaying the first batch into the restored copy must be a no-op (ids remembered).
+        for (const e of [...before, ...later]) restored.apply(e);
+        for (const e of later) original.apply(e);
+        expect(restored.keyValuesAt(atMs)).toEqual(original.keyValuesAt(atMs));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('pruning at now never changes values at now or later', () => {
+    fc.assert(
+      fc.property(arbitraryEvents(), evaluationTime, fc.integer({ min: 0, max: 3 * 3600 }), (events, nowMs, laterS) => {
+        const pruned = engineWith(events);
+        pruned.prune(nowMs);
+        const full = engineWith(events);
+        for (const atMs of [nowMs, nowMs + laterS * 1000]) {
+          expect(pruned.keyValuesAt(atMs)).toEqual(full.keyValuesAt(atMs));
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('user values do not change between now and the next change time the engine announces', () => {
+    fc.assert(
+      fc.property(arbitraryEvents(), evaluationTime, (events, atMs) => {
+        const engine = engineWith(events);
+        for (const [userKey, lane] of engine.userLanes) {
+          const next = nextUserChangeAtMs(lane, atMs);
+          const now = engine.evaluateUser(userKey, atMs)?.values;
+          if (next === null) {
+            expect(engine.evaluateUser(userKey, atMs + 48 * 3600_000)?.values).toEqual(now);
+          } else {
+            expect(next).toBeGreaterThan(atMs);
+            expect(engine.evaluateUser(userKey, next - 1)?.values).toEqual(now);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+});

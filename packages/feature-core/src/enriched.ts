@@ -1,0 +1,12 @@
+/**
+ * @tandem/feature-core/enriched: server-side adapters (Snowplow enriched TSV and the accelerator's
+ * Snowbridge JSON). Kept out of the browser entry point to keep the worker bundle small.
+ */
+export {
+  ENRICHED_FIELDS,
+  ENRICHED_FIELD_COUNT,
+  fromEnrichedTsv,
+  parseEnrichedTimestamp,
+} from './adapters/enriched-tsv.js';
+export { fromSnowbridgeJson } from './adapters/snowbridge-json.js';
+export { classifyDevice } from './snowplow.js';

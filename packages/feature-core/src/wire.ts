@@ -1,0 +1,278 @@
+/**
+ * The versioned wire format of lane state: what the server sends the browser to rebase on, what
+ * Redis snapshots and IndexedDB hold. JSON text; every snapshot carries its format, schema version
+ * and the definition version, and a reader given another version answers `version_mismatch` (rebuild
+ * from events) instead of misreading. Event ids are interned in a table, since most appear twice.
+ */
+import { LIMITS } from './engine/config.js';
+import type { EngineConfig } from './engine/config.js';
+import { type SessionLane, createSessionLane } from './engine/session-lane.js';
+import { type Tile, type UserLane, createTile, createUserLane } from './engine/user-lane.js';
+import { WINDOWS } from './engine/windows.js';
+import { parseJson } from './encoding.js';
+import { type Result, ok, reject } from './result.js';
+import { definitionVersion } from './version.js';
+
+export const USER_LANE_FORMAT = 'tandem.user-lane';
+export const SESSION_LANE_FORMAT = 'tandem.session-lane';
+/** Bump when the layout below changes. */
+export const WIRE_SCHEMA_VERSION = 1;
+
+/** Interns event ids: each distinct id is written once and referenced by its index. */
+function createIdTable() {
+  const index = new Map<string, number>();
+  const ids: string[] = [];
+  return {
+    ids,
+    ref(id: string): number {
+      let i = index.get(id);
+      if (i === undefined) {
+        i = ids.length;
+        ids.push(id);
+        index.set(id, i);
+      }
+      return i;
+    },
+  };
+}
+
+type Wire = unknown[];
+
+function encodeTile(tile: Tile, ref: (id: string) => number): Wire {
+  return [
+    tile.productViews,
+    tile.minPrice,
+    tile.maxPrice,
+    [...tile.products].map(([key, s]) => [key, s.views, s.firstT, s.firstT < 0 ? -1 : ref(s.firstId), s.firstPrice, s.lastT, ref(s.lastId)]),
+    [...tile.categories].map(([key, s]) => [key, s.views, s.lastT, ref(s.lastId)]),
+    tile.cartAdds,
+    tile.cartRemoves,
+    tile.cartT,
+    tile.cartT < 0 ? -1 : ref(tile.cartId),
+    tile.cartValue,
+    tile.activityT,
+    tile.txnT,
+    tile.txnT < 0 ? -1 : ref(tile.txnId),
+    [...tile.orders].map(([key, o]) => [key, o.t, ref(o.id), o.revenue]),
+    tile.overflow,
+  ];
+}
+
+/** Serializes a user lane to its wire format (JSON text). */
+export function serializeUserLane(lane: UserLane, config?: EngineConfig): string {
+  const table = createIdTable();
+  const windows = lane.windows.map((tiles) => [...tiles].map(([index, tile]) => [index, encodeTile(tile, table.ref)]));
+  return JSON.stringify({
+    format: USER_LANE_FORMAT,
+    schema: WIRE_SCHEMA_VERSION,
+    definition: definitionVersion(config),
+    userKey: lane.userKey,
+    eventsApplied: lane.eventsApplied,
+    latestEventMs: lane.latestEventMs,
+    prunedBelow: Number.isFinite(lane.prunedBelow) ? lane.prunedBelow : null,
+    overflow: lane.overflow,
+    ids: table.ids,
+    windows,
+    seen: [...lane.seen].map(([index, hashes]) => [index, [...hashes].map((h) => h.toString(36)).join(',')]),
+  });
+}
+
+/** Serializes a session lane to its wire format (JSON text). */
+export function serializeSessionLane(lane: SessionLane, config?: EngineConfig): string {
+  const table = createIdTable();
+  return JSON.stringify({
+    format: SESSION_LANE_FORMAT,
+    schema: WIRE_SCHEMA_VERSION,
+    definition: definitionVersion(config),
+    sessionKey: lane.sessionKey,
+    first: lane.firstT < 0 ? null : [lane.firstT, table.ref(lane.firstId)],
+    last: lane.lastT < 0 ? null : [lane.lastT, table.ref(lane.lastId)],
+    counts: [lane.pageViews, lane.searchPageViews, lane.productViews, lane.cartAdds],
+    campaign: lane.campaign === null ? null : [lane.campaign.t, table.ref(lane.campaign.id), lane.campaign.value],
+    platform: lane.platform === null ? null : [lane.platform.t, table.ref(lane.platform.id), lane.platform.value],
+    devices: [...lane.deviceClasses],
+    geo: lane.geo.map((p) => [p.t, table.ref(p.id), p.location]),
+    eventsApplied: lane.eventsApplied,
+    overflow: lane.overflow,
+    seen: [...lane.seen].map((h) => h.toString(36)).join(','),
+    ids: table.ids,
+  });
+}
+
+/** Thrown inside the decoders only; turned into a rejection at their door. */
+class WireShapeError extends Error {}
+
+function num(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new WireShapeError('expected a number');
+  return value;
+}
+function str(value: unknown): string {
+  if (typeof value !== 'string') throw new WireShapeError('expected a string');
+  return value;
+}
+function arr(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new WireShapeError('expected an array');
+  return value;
+}
+function rec(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireShapeError('expected an object');
+  return value as Record<string, unknown>;
+}
+function hashes(text: unknown): number[] {
+  const s = str(text);
+  if (s === '') return [];
+  return s.split(',').map((h) => {
+    const value = Number.parseInt(h, 36);
+    if (!Number.isSafeInteger(value) || value < 0) throw new WireShapeError('bad event id hash');
+    return value;
+  });
+}
+
+function decodeIds(value: unknown): (i: unknown) => string {
+  const ids = arr(value).map(str);
+  return (i) => {
+    const n = num(i);
+    const id = ids[n];
+    if (id === undefined) throw new WireShapeError('event id reference out of range');
+    return id;
+  };
+}
+
+function decodeTile(value: unknown, id: (i: unknown) => string): Tile {
+  const w = arr(value);
+  const tile = createTile();
+  tile.productViews = num(w[0]);
+  tile.minPrice = num(w[1]);
+  tile.maxPrice = num(w[2]);
+  for (const p of arr(w[3])) {
+    const [key, views, firstT, firstId, firstPrice, lastT, lastId] = arr(p);
+    const ft = num(firstT);
+    tile.products.set(str(key), {
+      views: num(views),
+      firstT: ft,
+      firstId: ft < 0 ? '' : id(firstId),
+      firstPrice: num(firstPrice),
+      lastT: num(lastT),
+      lastId: id(lastId),
+    });
+  }
+  for (const c of arr(w[4])) {
+    const [key, views, lastT, lastId] = arr(c);
+    tile.categories.set(str(key), { views: num(views), lastT: num(lastT), lastId: id(lastId) });
+  }
+  tile.cartAdds = num(w[5]);
+  tile.cartRemoves = num(w[6]);
+  tile.cartT = num(w[7]);
+  tile.cartId = tile.cartT < 0 ? '' : id(w[8]);
+  tile.cartValue = num(w[9]);
+  tile.activityT = num(w[10]);
+  tile.txnT = num(w[11]);
+  tile.txnId = tile.txnT < 0 ? '' : id(w[12]);
+  for (const o of arr(w[13])) {
+    const [key, t, orderId, revenue] = arr(o);
+    tile.orders.set(str(key), { t: num(t), id: id(orderId), revenue: num(revenue) });
+  }
+  tile.overflow = num(w[14]);
+  return tile;
+}
+
+function checkHeader(value: unknown, format: string, config?: EngineConfig): Result<Record<string, unknown>> {
+  let header: Record<string, unknown>;
+  try {
+    header = rec(value);
+  } catch {
+    return reject('bad_json', 'state must be a JSON object');
+  }
+  if (header.format !== format) return reject('version_mismatch', `expected format ${format}, got ${String(header.format)}`);
+  if (header.schema !== WIRE_SCHEMA_VERSION) {
+    return reject('version_mismatch', `expected wire schema ${WIRE_SCHEMA_VERSION}, got ${String(header.schema)}`);
+  }
+  const expected = definitionVersion(config);
+  if (header.definition !== expected) {
+    return reject('version_mismatch', `state has definition ${String(header.definition)}, this code has ${expected}`);
+  }
+  return ok(header);
+}
+
+/**
+ * Reads a user lane from its wire format. A state of another format, schema or definition version
+ * gives `version_mismatch` (rebuild it from events); a malformed one `bad_json` or `invalid_field`.
+ */
+export function deserializeUserLane(text: string, config?: EngineConfig): Result<UserLane> {
+  const header = checkHeader(parseJson(text), USER_LANE_FORMAT, config);
+  if (!header.ok) return header;
+  const h = header.value;
+  try {
+    const lane = createUserLane(str(h.userKey));
+    lane.eventsApplied = num(h.eventsApplied);
+    lane.latestEventMs = num(h.latestEventMs);
+    lane.prunedBelow = h.prunedBelow === null ? Number.NEGATIVE_INFINITY : num(h.prunedBelow);
+    lane.overflow = num(h.overflow);
+    const id = decodeIds(h.ids);
+    const windows = arr(h.windows);
+    if (windows.length !== WINDOWS.length) throw new WireShapeError('wrong number of windows');
+    windows.forEach((tiles, w) => {
+      const target = lane.windows[w] as Map<number, Tile>;
+      for (const entry of arr(tiles)) {
+        const [index, tile] = arr(entry);
+        target.set(num(index), decodeTile(tile, id));
+      }
+    });
+    for (const entry of arr(h.seen)) {
+      const [index, list] = arr(entry);
+      const set = new Set(hashes(list));
+      if (set.size > LIMITS.userEventIdsPerTile) throw new WireShapeError('event id set over its cap');
+      lane.seen.set(num(index), set);
+    }
+    return ok(lane);
+  } catch (error) {
+    if (error instanceof WireShapeError) return reject('invalid_field', `user lane state: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Reads a session lane from its wire format; errors as for `deserializeUserLane`. */
+export function deserializeSessionLane(text: string, config?: EngineConfig): Result<SessionLane> {
+  const header = checkHeader(parseJson(text), SESSION_LANE_FORMAT, config);
+  if (!header.ok) return header;
+  const h = header.value;
+  try {
+    const lane = createSessionLane(str(h.sessionKey));
+    const id = decodeIds(h.ids);
+    if (h.first !== null) {
+      const [t, i] = arr(h.first);
+      lane.firstT = num(t);
+      lane.firstId = id(i);
+    }
+    if (h.last !== null) {
+      const [t, i] = arr(h.last);
+      lane.lastT = num(t);
+      lane.lastId = id(i);
+    }
+    const [pageViews, searchPageViews, productViews, cartAdds] = arr(h.counts).map(num);
+    lane.pageViews = pageViews ?? 0;
+    lane.searchPageViews = searchPageViews ?? 0;
+    lane.productViews = productViews ?? 0;
+    lane.cartAdds = cartAdds ?? 0;
+    if (h.campaign !== null) {
+      const [t, i, value] = arr(h.campaign);
+      lane.campaign = { t: num(t), id: id(i), value: str(value) };
+    }
+    if (h.platform !== null) {
+      const [t, i, value] = arr(h.platform);
+      lane.platform = { t: num(t), id: id(i), value: str(value) };
+    }
+    for (const device of arr(h.devices)) lane.deviceClasses.add(str(device));
+    for (const point of arr(h.geo)) {
+      const [t, i, location] = arr(point);
+      lane.geo.push({ t: num(t), id: id(i), location: str(location) });
+    }
+    for (const hash of hashes(h.seen)) lane.seen.add(hash);
+    lane.eventsApplied = num(h.eventsApplied);
+    lane.overflow = num(h.overflow);
+    return ok(lane);
+  } catch (error) {
+    if (error instanceof WireShapeError) return reject('invalid_field', `session lane state: ${error.message}`);
+    throw error;
+  }
+}
