@@ -5,16 +5,9 @@
  *
  * Each `accept*` takes the `data` of a self-describing JSON and returns the typed entity or a rejection.
  */
-import type {
-  Cart,
-  CheckoutStep,
-  EcommerceActionType,
-  Product,
-  Promotion,
-  Transaction,
-} from './event.js';
+import type { Cart, CheckoutStep, EcommerceActionType, Product, Promotion, Transaction } from './event.js';
 import { ECOMMERCE_ACTION_TYPES } from './event.js';
-import { type Result, ok, reject } from './result.js';
+import { ok, type Result, reject } from './result.js';
 
 /** Largest price or value the ecommerce schemas allow. */
 export const MAX_MONEY = 9_999_999;

@@ -38,7 +38,13 @@ function compareCodeUnits(a: string, b: string): number {
 }
 
 /** JSON values the canonical JSON writer accepts. */
-export type CanonicalJson = string | number | boolean | null | readonly CanonicalJson[] | { readonly [key: string]: CanonicalJson };
+export type CanonicalJson =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly CanonicalJson[]
+  | { readonly [key: string]: CanonicalJson };
 
 /**
  * Compact canonical JSON: object keys sorted by UTF-16 code unit order (written by hand, since
@@ -61,7 +67,16 @@ export function canonicalJson(value: CanonicalJson): string {
 }
 
 /** The value types features declare; each has one canonical text form. */
-export type ValueType = 'count' | 'money' | 'ratio' | 'range' | 'json' | 'string' | 'boolean' | 'epochMs' | 'durationMs';
+export type ValueType =
+  | 'count'
+  | 'money'
+  | 'ratio'
+  | 'range'
+  | 'json'
+  | 'string'
+  | 'boolean'
+  | 'epochMs'
+  | 'durationMs';
 
 /** What a feature computes, per value type, before serialization. */
 export interface RawValues {

@@ -6,7 +6,7 @@
  * Sources (FEATURES.md): `accelerator` = parity with the Flink accelerator (same key and meaning,
  * divergence fixes applied); `documented` = documented by the accelerator but never built.
  */
-import { type RawValues, type ValueType, divideHalfEven } from './canonical.js';
+import { divideHalfEven, type RawValues, type ValueType } from './canonical.js';
 import type { SessionLane } from './engine/session-lane.js';
 import { geoSummary } from './engine/session-lane.js';
 import { OVERFLOW, type OverflowName, type WindowView } from './engine/user-lane.js';
@@ -57,10 +57,15 @@ export interface SessionFeature<T extends ValueType = ValueType> extends Definit
 export type FeatureDefinition = RollingFeature | UserFeature | SessionFeature;
 
 // The helpers keep each definition's `compute` typed by its value type.
-function rolling<T extends ValueType>(def: Omit<RollingFeature<T>, 'lane' | 'windows' | 'compared' | 'overflowsWith'> & Partial<Pick<RollingFeature<T>, 'overflowsWith'>>): RollingFeature {
+function rolling<T extends ValueType>(
+  def: Omit<RollingFeature<T>, 'lane' | 'windows' | 'compared' | 'overflowsWith'> &
+    Partial<Pick<RollingFeature<T>, 'overflowsWith'>>,
+): RollingFeature {
   return { lane: 'user', windows: WINDOW_IDS, compared: true, overflowsWith: [], ...def } as unknown as RollingFeature;
 }
-function session<T extends ValueType>(def: Omit<SessionFeature<T>, 'lane' | 'overflowsWith'> & Partial<Pick<SessionFeature<T>, 'overflowsWith'>>): SessionFeature {
+function session<T extends ValueType>(
+  def: Omit<SessionFeature<T>, 'lane' | 'overflowsWith'> & Partial<Pick<SessionFeature<T>, 'overflowsWith'>>,
+): SessionFeature {
   return { lane: 'session', overflowsWith: [], ...def } as unknown as SessionFeature;
 }
 
@@ -152,13 +157,14 @@ export const ROLLING_FEATURES: readonly RollingFeature[] = [
     emptyValue: null,
     meaning: 'Lowest and highest price over all product views, "min-max".',
     origin: 'accelerator',
-    compute: (v) => (v.minPrice < 0 ? null : [v.minPrice, v.maxPrice] as const),
+    compute: (v) => (v.minPrice < 0 ? null : ([v.minPrice, v.maxPrice] as const)),
   }),
   rolling({
     name: 'top_category',
     type: 'string',
     emptyValue: null,
-    meaning: 'Most frequent category (list names of list views and categories of product views); ties go to the latest.',
+    meaning:
+      'Most frequent category (list names of list views and categories of product views); ties go to the latest.',
     origin: 'accelerator',
     overflowsWith: ['categories'],
     compute: topCategory,
@@ -200,7 +206,8 @@ export const ROLLING_FEATURES: readonly RollingFeature[] = [
     name: 'orders_count',
     type: 'count',
     emptyValue: '0',
-    meaning: 'Orders: transaction events, deduplicated by transaction_id (the accelerator inferred them from checkout steps).',
+    meaning:
+      'Orders: transaction events, deduplicated by transaction_id (the accelerator inferred them from checkout steps).',
     origin: 'accelerator',
     overflowsWith: ['orders'],
     compute: (v) => v.orders.size,

@@ -66,7 +66,10 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
       if (b === undefined || (b & 0xc0) !== 0x80) return null;
       code = (code << 6) | (b & 0x3f);
     }
-    if ((extra === 2 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) || (extra === 3 && (code < 0x10000 || code > 0x10ffff))) {
+    if (
+      (extra === 2 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) ||
+      (extra === 3 && (code < 0x10000 || code > 0x10ffff))
+    ) {
       return null;
     }
     result += String.fromCodePoint(code);

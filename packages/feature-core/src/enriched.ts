@@ -3,8 +3,8 @@
  * Snowbridge JSON). Kept out of the browser entry point to keep the worker bundle small.
  */
 export {
-  ENRICHED_FIELDS,
   ENRICHED_FIELD_COUNT,
+  ENRICHED_FIELDS,
   fromEnrichedTsv,
   parseEnrichedTimestamp,
 } from './adapters/enriched-tsv.js';

@@ -4,6 +4,53 @@
  * adapters are server-side and live in `@tandem/feature-core/enriched`.
  */
 
+export {
+  acceptCart,
+  acceptCheckoutStep,
+  acceptEcommerceAction,
+  acceptProduct,
+  acceptPromotion,
+  acceptTransaction,
+  boundEventTime,
+  MAX_EVENT_AGE_MS,
+  MAX_EVENT_LEAD_MS,
+  toMinorUnits,
+} from './acceptance.js';
+export { fromTrackerPayload, type TrackerPayload } from './adapters/tracker-payload.js';
+export { canonicalJson, divideHalfEven, formatHundredths, serializeValue, type ValueType } from './canonical.js';
+// Definitions, serialization, keys, versions
+export {
+  FEATURE_DEFINITIONS,
+  type FeatureDefinition,
+  ROLLING_FEATURES,
+  type RollingFeature,
+  SESSION_FEATURES,
+  type SessionFeature,
+  USER_FEATURES,
+  type UserFeature,
+} from './definitions.js';
+export { DEFAULT_CONFIG, type EngineConfig, LIMITS } from './engine/config.js';
+export { evaluateSessionLane, evaluateUserLane, type LaneValues } from './engine/evaluate.js';
+export { createFeatureEngine, type EngineOutcome, type FeatureEngine } from './engine/feature-engine.js';
+export {
+  applyToSessionLane,
+  createSessionLane,
+  isSessionClosed,
+  type SessionLane,
+  sessionClosesAtMs,
+  sessionExpiresAtMs,
+} from './engine/session-lane.js';
+export {
+  type ApplyOutcome,
+  applyToUserLane,
+  createUserLane,
+  nextUserChangeAtMs,
+  OVERFLOW,
+  pruneUserLane,
+  type UserLane,
+} from './engine/user-lane.js';
+// Windows, lanes and evaluation
+export { SESSION_GAP_MS, WINDOW_IDS, WINDOWS, type WindowId, type WindowSpec } from './engine/windows.js';
 // Events and acceptance
 export type {
   Cart,
@@ -19,57 +66,6 @@ export type {
   Transaction,
 } from './event.js';
 export { ECOMMERCE_ACTION_TYPES } from './event.js';
-export type { RejectReason, Rejection, Result } from './result.js';
-export { REJECT_REASONS } from './result.js';
-export {
-  MAX_EVENT_AGE_MS,
-  MAX_EVENT_LEAD_MS,
-  acceptCart,
-  acceptCheckoutStep,
-  acceptEcommerceAction,
-  acceptProduct,
-  acceptPromotion,
-  acceptTransaction,
-  boundEventTime,
-  toMinorUnits,
-} from './acceptance.js';
-export { type TrackerPayload, fromTrackerPayload } from './adapters/tracker-payload.js';
-
-// Windows, lanes and evaluation
-export { type WindowId, type WindowSpec, SESSION_GAP_MS, WINDOWS, WINDOW_IDS } from './engine/windows.js';
-export { DEFAULT_CONFIG, type EngineConfig, LIMITS } from './engine/config.js';
-export {
-  type ApplyOutcome,
-  type UserLane,
-  OVERFLOW,
-  applyToUserLane,
-  createUserLane,
-  nextUserChangeAtMs,
-  pruneUserLane,
-} from './engine/user-lane.js';
-export {
-  type SessionLane,
-  applyToSessionLane,
-  createSessionLane,
-  isSessionClosed,
-  sessionClosesAtMs,
-  sessionExpiresAtMs,
-} from './engine/session-lane.js';
-export { type LaneValues, evaluateSessionLane, evaluateUserLane } from './engine/evaluate.js';
-export { type EngineOutcome, type FeatureEngine, createFeatureEngine } from './engine/feature-engine.js';
-
-// Definitions, serialization, keys, versions
-export {
-  type FeatureDefinition,
-  type RollingFeature,
-  type SessionFeature,
-  type UserFeature,
-  FEATURE_DEFINITIONS,
-  ROLLING_FEATURES,
-  SESSION_FEATURES,
-  USER_FEATURES,
-} from './definitions.js';
-export { type ValueType, canonicalJson, divideHalfEven, formatHundredths, serializeValue } from './canonical.js';
 export {
   HASH_META_FIELDS,
   rollingField,
@@ -78,27 +74,28 @@ export {
   userFeatureKey,
   userHashKey,
 } from './keys.js';
-export { DEFINITION_REVISION, definitionVersion } from './version.js';
-export {
-  WIRE_SCHEMA_VERSION,
-  deserializeSessionLane,
-  deserializeUserLane,
-  serializeSessionLane,
-  serializeUserLane,
-} from './wire.js';
-
+export type { Rejection, RejectReason, Result } from './result.js';
+export { REJECT_REASONS } from './result.js';
 // Offer rules
 export {
   type Comparison,
   type Condition,
+  didRuleHold,
+  evaluateRule,
   type FeatureValues,
+  INITIAL_OFFER_STATE,
+  joinFeatureValues,
+  OFFER_RULES,
   type OfferRule,
   type OfferState,
   type RuleFiring,
-  INITIAL_OFFER_STATE,
-  OFFER_RULES,
-  didRuleHold,
-  evaluateRule,
-  joinFeatureValues,
   stepOffers,
 } from './rules.js';
+export { DEFINITION_REVISION, definitionVersion } from './version.js';
+export {
+  deserializeSessionLane,
+  deserializeUserLane,
+  serializeSessionLane,
+  serializeUserLane,
+  WIRE_SCHEMA_VERSION,
+} from './wire.js';

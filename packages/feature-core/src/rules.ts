@@ -45,7 +45,8 @@ export const OFFER_RULES: readonly OfferRule[] = [
   {
     id: 'price_sensitive_browser',
     offer: 'discount',
-    description: 'At least 4 distinct products viewed in 5 m, no add to cart, highest price at least 2x the lowest: offer a discount.',
+    description:
+      'At least 4 distinct products viewed in 5 m, no add to cart, highest price at least 2x the lowest: offer a discount.',
     all: [
       { feature: 'product_view_count_5m', op: '>=', value: 4 },
       { feature: 'cart_add_count_5m', op: '==', value: 0 },

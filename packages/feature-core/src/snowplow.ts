@@ -15,6 +15,7 @@ import {
   acceptTransaction,
   isRecord,
 } from './acceptance.js';
+import { queryParams } from './encoding.js';
 import type {
   Cart,
   CheckoutStep,
@@ -25,8 +26,7 @@ import type {
   ShopperEventType,
   Transaction,
 } from './event.js';
-import { queryParams } from './encoding.js';
-import { type Result, ok, reject } from './result.js';
+import { ok, type Result, reject } from './result.js';
 
 export const VENDOR_SNOWPLOW = 'com.snowplowanalytics.snowplow';
 export const VENDOR_ECOMMERCE = 'com.snowplowanalytics.snowplow.ecommerce';
@@ -46,7 +46,8 @@ export interface IgluRef {
   readonly addition: number;
 }
 
-const IGLU_URI = /^iglu:([a-zA-Z0-9_.-]+)\/([a-zA-Z0-9_-]+)\/([a-zA-Z0-9_-]+)\/([1-9][0-9]*|0)-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)$/;
+const IGLU_URI =
+  /^iglu:([a-zA-Z0-9_.-]+)\/([a-zA-Z0-9_-]+)\/([a-zA-Z0-9_-]+)\/([1-9][0-9]*|0)-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)$/;
 
 export function parseIgluUri(uri: string): IgluRef | null {
   const m = IGLU_URI.exec(uri);

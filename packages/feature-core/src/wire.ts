@@ -4,13 +4,14 @@
  * and the definition version, and a reader given another version answers `version_mismatch` (rebuild
  * from events) instead of misreading. Event ids are interned in a table, since most appear twice.
  */
-import { LIMITS } from './engine/config.js';
-import type { EngineConfig } from './engine/config.js';
-import { type SessionLane, createSessionLane } from './engine/session-lane.js';
-import { type Tile, type UserLane, createTile, createUserLane } from './engine/user-lane.js';
-import { WINDOWS } from './engine/windows.js';
+
 import { parseJson } from './encoding.js';
-import { type Result, ok, reject } from './result.js';
+import type { EngineConfig } from './engine/config.js';
+import { LIMITS } from './engine/config.js';
+import { createSessionLane, type SessionLane } from './engine/session-lane.js';
+import { createTile, createUserLane, type Tile, type UserLane } from './engine/user-lane.js';
+import { WINDOWS } from './engine/windows.js';
+import { ok, type Result, reject } from './result.js';
 import { definitionVersion } from './version.js';
 
 export const USER_LANE_FORMAT = 'tandem.user-lane';
@@ -43,7 +44,15 @@ function encodeTile(tile: Tile, ref: (id: string) => number): Wire {
     tile.productViews,
     tile.minPrice,
     tile.maxPrice,
-    [...tile.products].map(([key, s]) => [key, s.views, s.firstT, s.firstT < 0 ? -1 : ref(s.firstId), s.firstPrice, s.lastT, ref(s.lastId)]),
+    [...tile.products].map(([key, s]) => [
+      key,
+      s.views,
+      s.firstT,
+      s.firstT < 0 ? -1 : ref(s.firstId),
+      s.firstPrice,
+      s.lastT,
+      ref(s.lastId),
+    ]),
     [...tile.categories].map(([key, s]) => [key, s.views, s.lastT, ref(s.lastId)]),
     tile.cartAdds,
     tile.cartRemoves,
@@ -115,7 +124,8 @@ function arr(value: unknown): unknown[] {
   return value;
 }
 function rec(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireShapeError('expected an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new WireShapeError('expected an object');
   return value as Record<string, unknown>;
 }
 function hashes(text: unknown): number[] {
@@ -183,7 +193,8 @@ function checkHeader(value: unknown, format: string, config?: EngineConfig): Res
   } catch {
     return reject('bad_json', 'state must be a JSON object');
   }
-  if (header.format !== format) return reject('version_mismatch', `expected format ${format}, got ${String(header.format)}`);
+  if (header.format !== format)
+    return reject('version_mismatch', `expected format ${format}, got ${String(header.format)}`);
   if (header.schema !== WIRE_SCHEMA_VERSION) {
     return reject('version_mismatch', `expected wire schema ${WIRE_SCHEMA_VERSION}, got ${String(header.schema)}`);
   }

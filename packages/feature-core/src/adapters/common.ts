@@ -1,7 +1,7 @@
 /** Pieces the adapters share: assembling the final `ShopperEvent` from checked parts. */
 import { boundEventTime } from '../acceptance.js';
 import type { DeviceClass, Geo, Marketing, ShopperEvent } from '../event.js';
-import { type Result, ok, reject } from '../result.js';
+import { ok, type Result, reject } from '../result.js';
 import type { EventBody } from '../snowplow.js';
 
 export interface EventEnvelope {

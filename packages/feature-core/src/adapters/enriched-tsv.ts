@@ -7,12 +7,12 @@ import { parseJson } from '../encoding.js';
 import type { Geo, Marketing, ShopperEvent } from '../event.js';
 import { type Result, reject } from '../result.js';
 import {
-  type EventKind,
-  type SelfDescribing,
   buildEventBody,
   classifyDevice,
+  type EventKind,
   parseContextsEnvelope,
   parseUnstructEnvelope,
+  type SelfDescribing,
 } from '../snowplow.js';
 import { assembleEvent, nonEmpty } from './common.js';
 
@@ -61,7 +61,7 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1
 export function parseEnrichedTimestamp(text: string): number | null {
   const m = TIMESTAMP.exec(text);
   if (m === null) return null;
-  const ms = Number(((m[7] ?? '') + '000').slice(0, 3));
+  const ms = Number(`${m[7] ?? ''}000`.slice(0, 3));
   const value = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
   return isPlausibleEpochMs(value) ? value : null;
 }

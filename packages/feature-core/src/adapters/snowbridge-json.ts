@@ -13,13 +13,13 @@ import { parseJson } from '../encoding.js';
 import { ECOMMERCE_ACTION_TYPES, type Marketing, type ShopperEvent } from '../event.js';
 import { type Result, reject } from '../result.js';
 import {
-  ECOMMERCE_ACTION_SCHEMA,
-  type EventKind,
-  type SelfDescribing,
-  VENDOR_ECOMMERCE,
   buildEventBody,
   classifyDevice,
+  ECOMMERCE_ACTION_SCHEMA,
+  type EventKind,
   parseIgluUri,
+  type SelfDescribing,
+  VENDOR_ECOMMERCE,
 } from '../snowplow.js';
 import { assembleEvent, nonEmpty } from './common.js';
 import { parseEnrichedTimestamp } from './enriched-tsv.js';

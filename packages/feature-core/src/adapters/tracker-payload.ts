@@ -7,12 +7,12 @@ import { decodeBase64Text, parseJson } from '../encoding.js';
 import type { ShopperEvent } from '../event.js';
 import { type Result, reject } from '../result.js';
 import {
-  type EventKind,
-  type SelfDescribing,
   buildEventBody,
+  type EventKind,
   marketingFromUrl,
   parseContextsEnvelope,
   parseUnstructEnvelope,
+  type SelfDescribing,
 } from '../snowplow.js';
 import { assembleEvent, nonEmpty } from './common.js';
 

@@ -4,16 +4,16 @@
  */
 import { serializeValue } from '../canonical.js';
 import {
+  type FeatureDefinition,
+  hasOverflowed,
   ROLLING_FEATURES,
   SESSION_FEATURES,
   USER_FEATURES,
-  type FeatureDefinition,
-  hasOverflowed,
 } from '../definitions.js';
 import { rollingField } from '../keys.js';
 import { type SessionLane, sessionExpiresAtMs } from './session-lane.js';
 import { type UserLane, type WindowView, windowExpiresAtMs, windowView } from './user-lane.js';
-import { LONGEST_WINDOW, WINDOWS, tileIndex, tileLeavesAtMs } from './windows.js';
+import { LONGEST_WINDOW, tileIndex, tileLeavesAtMs, WINDOWS } from './windows.js';
 
 /** Feature values of one lane at one time. */
 export interface LaneValues {
@@ -29,7 +29,14 @@ function emptyLaneValues(): LaneValues {
   return { values: new Map(), expiresAtMs: new Map(), overflowed: [] };
 }
 
-function put(out: LaneValues, def: FeatureDefinition, field: string, raw: unknown, expiresAtMs: number | null, overflow: number) {
+function put(
+  out: LaneValues,
+  def: FeatureDefinition,
+  field: string,
+  raw: unknown,
+  expiresAtMs: number | null,
+  overflow: number,
+) {
   const value = serializeValue(def.type, raw as never);
   if (value === null) return;
   out.values.set(field, value);
@@ -56,7 +63,8 @@ export function evaluateUserLane(lane: UserLane, atMs: number): LaneValues {
     const view = views[w] as WindowView;
     const raw = def.compute(view);
     // An unwindowed value lives until the tile of the event that set it leaves its window.
-    const expiresAt = typeof raw === 'number' ? tileLeavesAtMs(tileIndex(raw, LONGEST_WINDOW.tileMs), LONGEST_WINDOW) : null;
+    const expiresAt =
+      typeof raw === 'number' ? tileLeavesAtMs(tileIndex(raw, LONGEST_WINDOW.tileMs), LONGEST_WINDOW) : null;
     put(out, def, def.name, raw, expiresAt, view.overflow);
   }
   return out;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ShopperEvent } from '../event.js';
 import { referenceKeyValues } from '../test-support/reference-model.js';
-import { T0, arbitraryEvents } from '../test-support/shopper-events.js';
+import { arbitraryEvents, T0 } from '../test-support/shopper-events.js';
 import { deserializeSessionLane, deserializeUserLane, serializeSessionLane, serializeUserLane } from '../wire.js';
 import { createFeatureEngine } from './feature-engine.js';
 import { nextUserChangeAtMs } from './user-lane.js';
@@ -31,7 +31,9 @@ describe('feature engine properties', () => {
   it('any arrival order of the same events gives identical serialized values', () => {
     fc.assert(
       fc.property(
-        arbitraryEvents().chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length }))),
+        arbitraryEvents().chain((events) =>
+          fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length })),
+        ),
         evaluationTime,
         ([events, shuffled], atMs) => {
           expect(engineWith(shuffled).keyValuesAt(atMs)).toEqual(engineWith(events).keyValuesAt(atMs));

@@ -6,9 +6,9 @@
 import type { ShopperEvent } from '../event.js';
 import { sessionFeatureKey, userFeatureKey } from '../keys.js';
 import { DEFAULT_CONFIG, type EngineConfig } from './config.js';
-import { type LaneValues, evaluateSessionLane, evaluateUserLane } from './evaluate.js';
-import { type SessionLane, applyToSessionLane, createSessionLane } from './session-lane.js';
-import { type ApplyOutcome, type UserLane, applyToUserLane, createUserLane, pruneUserLane } from './user-lane.js';
+import { evaluateSessionLane, evaluateUserLane, type LaneValues } from './evaluate.js';
+import { applyToSessionLane, createSessionLane, type SessionLane } from './session-lane.js';
+import { type ApplyOutcome, applyToUserLane, createUserLane, pruneUserLane, type UserLane } from './user-lane.js';
 
 /** What applying one event did to each lane it reached. */
 export interface EngineOutcome {

@@ -8,9 +8,9 @@
 import type { ShopperEvent } from '../event.js';
 import { hash53 } from '../hash.js';
 import { LIMITS } from './config.js';
-import { OVERFLOW } from './user-lane.js';
-import { SESSION_GAP_MS, SESSION_KEY_TTL_MS, isAfter } from './windows.js';
 import type { ApplyOutcome } from './user-lane.js';
+import { OVERFLOW } from './user-lane.js';
+import { isAfter, SESSION_GAP_MS, SESSION_KEY_TTL_MS } from './windows.js';
 
 /** A value stamped with the event that carried it, for "first" / "latest" by (time, event id). */
 export interface Stamped<T> {
@@ -122,7 +122,11 @@ export function applyToSessionLane(lane: SessionLane, event: ShopperEvent): Appl
       break;
   }
   const campaign = event.marketing?.campaign ?? null;
-  if (campaign !== null && campaign !== '' && (lane.campaign === null || isAfter(lane.campaign.t, lane.campaign.id, t, id))) {
+  if (
+    campaign !== null &&
+    campaign !== '' &&
+    (lane.campaign === null || isAfter(lane.campaign.t, lane.campaign.id, t, id))
+  ) {
     lane.campaign = { t, id, value: campaign };
   }
   if (event.platform !== null && (lane.platform === null || isAfter(t, id, lane.platform.t, lane.platform.id))) {

@@ -10,7 +10,15 @@
 import type { ShopperEvent } from '../event.js';
 import { hash53 } from '../hash.js';
 import { type EngineConfig, LIMITS, toBaseMinor } from './config.js';
-import { LONGEST_WINDOW, WINDOWS, type WindowSpec, isAfter, isTileInWindow, tileIndex, tileLeavesAtMs } from './windows.js';
+import {
+  isAfter,
+  isTileInWindow,
+  LONGEST_WINDOW,
+  tileIndex,
+  tileLeavesAtMs,
+  WINDOWS,
+  type WindowSpec,
+} from './windows.js';
 
 /** Overflow flags: which capped set dropped values (FEATURES.md "Caps"). */
 export const OVERFLOW = { products: 1, categories: 2, orders: 4, events: 8 } as const;

@@ -94,7 +94,8 @@ function userValues(events: readonly ShopperEvent[], userKey: string, atMs: numb
     put('cart_remove_count', count(removes));
     put('cart_update_frequency', count(adds + removes));
     const cartOrTxn = inW.filter(
-      (e) => ((e.type === 'add_to_cart' || e.type === 'remove_from_cart') && e.cart !== null) || e.type === 'transaction',
+      (e) =>
+        ((e.type === 'add_to_cart' || e.type === 'remove_from_cart') && e.cart !== null) || e.type === 'transaction',
     );
     const latest = cartOrTxn[cartOrTxn.length - 1];
     if (latest !== undefined && latest.type !== 'transaction' && latest.cart !== null) {
