@@ -317,7 +317,7 @@ export const SESSION_FEATURES: readonly SessionFeature[] = [
     meaning: 'mkt_campaign of the first event (by time, event id) with a non-empty one.',
     origin: 'accelerator',
     compared: true,
-    compute: (s) => s.campaign?.value ?? null,
+    compute: (s) => (s.campaignT < 0 ? null : s.campaign),
   }),
   session({
     name: 'session_cart_ratio',
@@ -353,7 +353,7 @@ export const SESSION_FEATURES: readonly SessionFeature[] = [
     meaning: 'Snowplow platform of the latest event.',
     origin: 'accelerator',
     compared: true,
-    compute: (s) => s.platform?.value ?? null,
+    compute: (s) => (s.platformT < 0 ? null : s.platform),
   }),
   session({
     name: 'shopper_locations',

@@ -8,9 +8,10 @@
 import { parseJson } from './encoding.js';
 import type { EngineConfig } from './engine/config.js';
 import { LIMITS } from './engine/config.js';
+import type { SeenEvents } from './engine/seen-events.js';
 import { createSessionLane, type SessionLane } from './engine/session-lane.js';
-import { createTile, createUserLane, type Tile, type UserLane } from './engine/user-lane.js';
-import { WINDOWS } from './engine/windows.js';
+import { createTile, createUserLane, FACT_KINDS, type Tile, type UserLane } from './engine/user-lane.js';
+import { isAfter, WINDOWS } from './engine/windows.js';
 import { ok, type Result, reject } from './result.js';
 import { definitionVersion } from './version.js';
 
@@ -39,12 +40,19 @@ function createIdTable() {
 
 type Wire = unknown[];
 
+/** Seen events as a flat [time, id ref, time, id ref, ...] list, in (time, id) order. */
+function encodeSeen(seen: SeenEvents, ref: (id: string) => number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < seen.t.length; i++) out.push(seen.t[i] as number, ref(seen.id[i] as string));
+  return out;
+}
+
 function encodeTile(tile: Tile, ref: (id: string) => number): Wire {
   return [
     tile.productViews,
     tile.minPrice,
     tile.maxPrice,
-    [...tile.products].map(([key, s]) => [
+    [...(tile.products ?? [])].map(([key, s]) => [
       key,
       s.views,
       s.firstT,
@@ -53,7 +61,7 @@ function encodeTile(tile: Tile, ref: (id: string) => number): Wire {
       s.lastT,
       ref(s.lastId),
     ]),
-    [...tile.categories].map(([key, s]) => [key, s.views, s.lastT, ref(s.lastId)]),
+    [...(tile.categories ?? [])].map(([key, s]) => [key, s.views, s.lastT, ref(s.lastId)]),
     tile.cartAdds,
     tile.cartRemoves,
     tile.cartT,
@@ -62,7 +70,7 @@ function encodeTile(tile: Tile, ref: (id: string) => number): Wire {
     tile.activityT,
     tile.txnT,
     tile.txnT < 0 ? -1 : ref(tile.txnId),
-    [...tile.orders].map(([key, o]) => [key, o.t, ref(o.id), o.revenue]),
+    [...(tile.orders ?? [])].map(([key, o]) => [key, o.t, ref(o.id), o.revenue]),
     tile.overflow,
   ];
 }
@@ -80,9 +88,10 @@ export function serializeUserLane(lane: UserLane, config?: EngineConfig): string
     latestEventMs: lane.latestEventMs,
     prunedBelow: Number.isFinite(lane.prunedBelow) ? lane.prunedBelow : null,
     overflow: lane.overflow,
-    ids: table.ids,
+    facts: lane.facts.map((f) => [f.t, table.ref(f.id), FACT_KINDS.indexOf(f.kind), f.key, f.category, f.money]),
     windows,
-    seen: [...lane.seen].map(([index, hashes]) => [index, [...hashes].map((h) => h.toString(36)).join(',')]),
+    seen: encodeSeen(lane.seen, table.ref),
+    ids: table.ids,
   });
 }
 
@@ -97,13 +106,14 @@ export function serializeSessionLane(lane: SessionLane, config?: EngineConfig): 
     first: lane.firstT < 0 ? null : [lane.firstT, table.ref(lane.firstId)],
     last: lane.lastT < 0 ? null : [lane.lastT, table.ref(lane.lastId)],
     counts: [lane.pageViews, lane.searchPageViews, lane.productViews, lane.cartAdds],
-    campaign: lane.campaign === null ? null : [lane.campaign.t, table.ref(lane.campaign.id), lane.campaign.value],
-    platform: lane.platform === null ? null : [lane.platform.t, table.ref(lane.platform.id), lane.platform.value],
+    campaign: lane.campaignT < 0 ? null : [lane.campaignT, table.ref(lane.campaignId), lane.campaign],
+    platform: lane.platformT < 0 ? null : [lane.platformT, table.ref(lane.platformId), lane.platform],
     devices: [...lane.deviceClasses],
-    geo: lane.geo.map((p) => [p.t, table.ref(p.id), p.location]),
+    locations: lane.geo.locations,
+    geo: lane.geo.t.map((t, i) => [t, table.ref(lane.geo.id[i] as string), lane.geo.location[i]]),
     eventsApplied: lane.eventsApplied,
     overflow: lane.overflow,
-    seen: [...lane.seen].map((h) => h.toString(36)).join(','),
+    seen: encodeSeen(lane.seen, table.ref),
     ids: table.ids,
   });
 }
@@ -128,14 +138,19 @@ function rec(value: unknown): Record<string, unknown> {
     throw new WireShapeError('expected an object');
   return value as Record<string, unknown>;
 }
-function hashes(text: unknown): number[] {
-  const s = str(text);
-  if (s === '') return [];
-  return s.split(',').map((h) => {
-    const value = Number.parseInt(h, 36);
-    if (!Number.isSafeInteger(value) || value < 0) throw new WireShapeError('bad event id hash');
-    return value;
-  });
+function decodeSeen(value: unknown, id: (i: unknown) => string, into: SeenEvents, cap: number): void {
+  const flat = arr(value);
+  if (flat.length % 2 !== 0 || flat.length / 2 > cap) throw new WireShapeError('bad seen-event list');
+  for (let i = 0; i < flat.length; i += 2) {
+    const t = num(flat[i]);
+    const eventId = id(flat[i + 1]);
+    const n = into.t.length;
+    if (n > 0 && !isAfter(t, eventId, into.t[n - 1] as number, into.id[n - 1] as string)) {
+      throw new WireShapeError('seen events out of order');
+    }
+    into.t.push(t);
+    into.id.push(eventId);
+  }
 }
 
 function decodeIds(value: unknown): (i: unknown) => string {
@@ -157,6 +172,7 @@ function decodeTile(value: unknown, id: (i: unknown) => string): Tile {
   for (const p of arr(w[3])) {
     const [key, views, firstT, firstId, firstPrice, lastT, lastId] = arr(p);
     const ft = num(firstT);
+    tile.products ??= new Map();
     tile.products.set(str(key), {
       views: num(views),
       firstT: ft,
@@ -168,6 +184,7 @@ function decodeTile(value: unknown, id: (i: unknown) => string): Tile {
   }
   for (const c of arr(w[4])) {
     const [key, views, lastT, lastId] = arr(c);
+    tile.categories ??= new Map();
     tile.categories.set(str(key), { views: num(views), lastT: num(lastT), lastId: id(lastId) });
   }
   tile.cartAdds = num(w[5]);
@@ -180,6 +197,7 @@ function decodeTile(value: unknown, id: (i: unknown) => string): Tile {
   tile.txnId = tile.txnT < 0 ? '' : id(w[12]);
   for (const o of arr(w[13])) {
     const [key, t, orderId, revenue] = arr(o);
+    tile.orders ??= new Map();
     tile.orders.set(str(key), { t: num(t), id: id(orderId), revenue: num(revenue) });
   }
   tile.overflow = num(w[14]);
@@ -220,6 +238,20 @@ export function deserializeUserLane(text: string, config?: EngineConfig): Result
     lane.prunedBelow = h.prunedBelow === null ? Number.NEGATIVE_INFINITY : num(h.prunedBelow);
     lane.overflow = num(h.overflow);
     const id = decodeIds(h.ids);
+    for (const entry of arr(h.facts)) {
+      const [t, i, kind, key, category, money] = arr(entry);
+      const factKind = FACT_KINDS[num(kind)];
+      if (factKind === undefined) throw new WireShapeError('unknown fact kind');
+      lane.facts.push({
+        t: num(t),
+        id: id(i),
+        kind: factKind,
+        key: str(key),
+        category: str(category),
+        money: num(money),
+      });
+    }
+    if (lane.facts.length > LIMITS.userFacts) throw new WireShapeError('more facts than the lane keeps');
     const windows = arr(h.windows);
     if (windows.length !== WINDOWS.length) throw new WireShapeError('wrong number of windows');
     windows.forEach((tiles, w) => {
@@ -229,12 +261,7 @@ export function deserializeUserLane(text: string, config?: EngineConfig): Result
         target.set(num(index), decodeTile(tile, id));
       }
     });
-    for (const entry of arr(h.seen)) {
-      const [index, list] = arr(entry);
-      const set = new Set(hashes(list));
-      if (set.size > LIMITS.userEventIdsPerTile) throw new WireShapeError('event id set over its cap');
-      lane.seen.set(num(index), set);
-    }
+    decodeSeen(h.seen, id, lane.seen, LIMITS.userEventIds);
     return ok(lane);
   } catch (error) {
     if (error instanceof WireShapeError) return reject('invalid_field', `user lane state: ${error.message}`);
@@ -267,18 +294,27 @@ export function deserializeSessionLane(text: string, config?: EngineConfig): Res
     lane.cartAdds = cartAdds ?? 0;
     if (h.campaign !== null) {
       const [t, i, value] = arr(h.campaign);
-      lane.campaign = { t: num(t), id: id(i), value: str(value) };
+      lane.campaignT = num(t);
+      lane.campaignId = id(i);
+      lane.campaign = str(value);
     }
     if (h.platform !== null) {
       const [t, i, value] = arr(h.platform);
-      lane.platform = { t: num(t), id: id(i), value: str(value) };
+      lane.platformT = num(t);
+      lane.platformId = id(i);
+      lane.platform = str(value);
     }
     for (const device of arr(h.devices)) lane.deviceClasses.add(str(device));
+    for (const location of arr(h.locations)) lane.geo.locations.push(str(location));
     for (const point of arr(h.geo)) {
       const [t, i, location] = arr(point);
-      lane.geo.push({ t: num(t), id: id(i), location: str(location) });
+      const index = num(location);
+      if (index < 0 || index >= lane.geo.locations.length) throw new WireShapeError('location index out of range');
+      lane.geo.t.push(num(t));
+      lane.geo.id.push(id(i));
+      lane.geo.location.push(index);
     }
-    for (const hash of hashes(h.seen)) lane.seen.add(hash);
+    decodeSeen(h.seen, id, lane.seen, LIMITS.sessionEventIds);
     lane.eventsApplied = num(h.eventsApplied);
     lane.overflow = num(h.overflow);
     return ok(lane);

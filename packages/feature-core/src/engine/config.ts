@@ -20,10 +20,12 @@ export const DEFAULT_CONFIG: EngineConfig = { baseCurrency: 'USD', fxRates: {} }
 export const LIMITS = {
   /** Distinct values (product ids, categories, transaction ids) per tile and per window. */
   distinctValues: 1000,
-  /** Event ids remembered per 15-minute tile of a user lane for deduplication. */
-  userEventIdsPerTile: 4000,
+  /** Events a user lane remembers for deduplication (those of the last 24 h). */
+  userEventIds: 50_000,
   /** Event ids remembered per session for deduplication; also caps the geo sequence. */
   sessionEventIds: 10_000,
+  /** Recent events a user lane keeps as facts before folding them into tiles. */
+  userFacts: 32,
 } as const;
 
 /**

@@ -6,24 +6,23 @@
  * Like the user lane, functions here mutate the lane they are given; evaluation never mutates.
  */
 import type { ShopperEvent } from '../event.js';
-import { hash53 } from '../hash.js';
 import { LIMITS } from './config.js';
+import { createSeenEvents, markSeen, type SeenEvents } from './seen-events.js';
 import type { ApplyOutcome } from './user-lane.js';
 import { OVERFLOW } from './user-lane.js';
 import { isAfter, SESSION_GAP_MS, SESSION_KEY_TTL_MS } from './windows.js';
 
-/** A value stamped with the event that carried it, for "first" / "latest" by (time, event id). */
-export interface Stamped<T> {
-  t: number;
-  id: string;
-  value: T;
-}
-
-/** One geo-carrying event: the sequence, ordered by (time, event id), gives region changes. */
-export interface GeoPoint {
-  t: number;
-  id: string;
-  location: string;
+/**
+ * Geo-carrying events in (time, event id) order, as parallel arrays (no object per event): the
+ * sequence gives region changes, which late events can split, so every point is kept (capped).
+ */
+export interface GeoSequence {
+  readonly t: number[];
+  readonly id: string[];
+  /** Index into `locations`. */
+  readonly location: number[];
+  /** Distinct `country/region` strings, in order of first appearance. */
+  readonly locations: string[];
 }
 
 export interface SessionLane {
@@ -38,15 +37,18 @@ export interface SessionLane {
   searchPageViews: number;
   productViews: number;
   cartAdds: number;
-  /** First event with a non-empty `mkt_campaign`. */
-  campaign: Stamped<string> | null;
-  /** Platform of the latest event that has one. */
-  platform: Stamped<string> | null;
+  /** First event with a non-empty `mkt_campaign`; campaignT -1 when none. */
+  campaignT: number;
+  campaignId: string;
+  campaign: string;
+  /** Latest event that has a platform; platformT -1 when none. */
+  platformT: number;
+  platformId: string;
+  platform: string;
   readonly deviceClasses: Set<string>;
-  /** Geo-carrying events in (time, event id) order. */
-  readonly geo: GeoPoint[];
-  /** Hashes of the event ids applied (deduplication). */
-  readonly seen: Set<number>;
+  readonly geo: GeoSequence;
+  /** Events applied, for deduplication. */
+  readonly seen: SeenEvents;
   eventsApplied: number;
   overflow: number;
 }
@@ -62,11 +64,15 @@ export function createSessionLane(sessionKey: string): SessionLane {
     searchPageViews: 0,
     productViews: 0,
     cartAdds: 0,
-    campaign: null,
-    platform: null,
+    campaignT: -1,
+    campaignId: '',
+    campaign: '',
+    platformT: -1,
+    platformId: '',
+    platform: '',
     deviceClasses: new Set(),
-    geo: [],
-    seen: new Set(),
+    geo: { t: [], id: [], location: [], locations: [] },
+    seen: createSeenEvents(),
     eventsApplied: 0,
     overflow: 0,
   };
@@ -74,17 +80,49 @@ export function createSessionLane(sessionKey: string): SessionLane {
 
 const SEARCH_PATH = '/search?q=';
 
-/** Inserts a geo point keeping (time, event id) order; binary search, most inserts are appends. */
-function insertGeo(geo: GeoPoint[], point: GeoPoint): void {
-  let lo = 0;
-  let hi = geo.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = geo[mid] as GeoPoint;
-    if (isAfter(point.t, point.id, at.t, at.id)) lo = mid + 1;
-    else hi = mid;
+function locationIndex(geo: GeoSequence, country: string, region: string | null): number {
+  const n = geo.locations.length;
+  // Most events repeat the previous location: compare without building the string.
+  const last = n === 0 ? undefined : (geo.locations[n - 1] as string);
+  if (
+    last !== undefined &&
+    (region === null
+      ? last === country
+      : last.length === country.length + 1 + region.length &&
+        last.startsWith(country) &&
+        last.endsWith(region) &&
+        last[country.length] === '/')
+  ) {
+    return n - 1;
   }
-  geo.splice(lo, 0, point);
+  const location = region === null ? country : `${country}/${region}`;
+  const index = geo.locations.indexOf(location);
+  return index < 0 ? geo.locations.push(location) - 1 : index;
+}
+
+/** Inserts a geo point keeping (time, event id) order; appends, the common case, skip the search. */
+function insertGeo(geo: GeoSequence, t: number, id: string, location: number): void {
+  const n = geo.t.length;
+  let at = n;
+  if (n > 0 && !isAfter(t, id, geo.t[n - 1] as number, geo.id[n - 1] as string)) {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (isAfter(t, id, geo.t[mid] as number, geo.id[mid] as string)) lo = mid + 1;
+      else hi = mid;
+    }
+    at = lo;
+  }
+  if (at === n) {
+    geo.t.push(t);
+    geo.id.push(id);
+    geo.location.push(location);
+  } else {
+    geo.t.splice(at, 0, t);
+    geo.id.splice(at, 0, id);
+    geo.location.splice(at, 0, location);
+  }
 }
 
 /**
@@ -92,13 +130,13 @@ function insertGeo(geo: GeoPoint[], point: GeoPoint): void {
  * Duplicate event ids are applied once.
  */
 export function applyToSessionLane(lane: SessionLane, event: ShopperEvent): ApplyOutcome {
-  const idHash = hash53(event.eventId);
-  if (lane.seen.has(idHash)) return 'duplicate';
-  if (lane.seen.size < LIMITS.sessionEventIds) lane.seen.add(idHash);
-  else lane.overflow |= OVERFLOW.events;
-
-  const t = event.eventTimeMs;
   const id = event.eventId;
+  const t = event.eventTimeMs;
+  const seen = markSeen(lane.seen, t, id, LIMITS.sessionEventIds);
+  if (seen === false) return 'duplicate';
+  // Past the cap an event is still applied, but duplicates can no longer be recognised.
+  if (seen === 'full') lane.overflow |= OVERFLOW.events;
+
   if (lane.firstT < 0 || isAfter(lane.firstT, lane.firstId, t, id)) {
     lane.firstT = t;
     lane.firstId = id;
@@ -122,21 +160,20 @@ export function applyToSessionLane(lane: SessionLane, event: ShopperEvent): Appl
       break;
   }
   const campaign = event.marketing?.campaign ?? null;
-  if (
-    campaign !== null &&
-    campaign !== '' &&
-    (lane.campaign === null || isAfter(lane.campaign.t, lane.campaign.id, t, id))
-  ) {
-    lane.campaign = { t, id, value: campaign };
+  if (campaign !== null && campaign !== '' && (lane.campaignT < 0 || isAfter(lane.campaignT, lane.campaignId, t, id))) {
+    lane.campaignT = t;
+    lane.campaignId = id;
+    lane.campaign = campaign;
   }
-  if (event.platform !== null && (lane.platform === null || isAfter(t, id, lane.platform.t, lane.platform.id))) {
-    lane.platform = { t, id, value: event.platform };
+  if (event.platform !== null && (lane.platformT < 0 || isAfter(t, id, lane.platformT, lane.platformId))) {
+    lane.platformT = t;
+    lane.platformId = id;
+    lane.platform = event.platform;
   }
   if (event.deviceClass !== null) lane.deviceClasses.add(event.deviceClass);
   if (event.geo !== null) {
-    if (lane.geo.length < LIMITS.sessionEventIds) {
-      const { country, region } = event.geo;
-      insertGeo(lane.geo, { t, id, location: region === null ? country : `${country}/${region}` });
+    if (lane.geo.t.length < LIMITS.sessionEventIds) {
+      insertGeo(lane.geo, t, id, locationIndex(lane.geo, event.geo.country, event.geo.region));
     } else {
       lane.overflow |= OVERFLOW.events;
     }
@@ -162,13 +199,8 @@ export function sessionExpiresAtMs(lane: SessionLane): number | null {
 
 /** Distinct locations and the number of changes between consecutive geo-carrying events. */
 export function geoSummary(lane: SessionLane): { locations: string[]; changes: number } {
-  const locations = new Set<string>();
+  const { location, locations } = lane.geo;
   let changes = 0;
-  let previous: string | null = null;
-  for (const point of lane.geo) {
-    locations.add(point.location);
-    if (previous !== null && point.location !== previous) changes++;
-    previous = point.location;
-  }
+  for (let i = 1; i < location.length; i++) if (location[i] !== location[i - 1]) changes++;
   return { locations: [...locations], changes };
 }

@@ -1,15 +1,20 @@
 /**
  * The user lane: rolling 5 m / 1 h / 24 h windows per user key (product, category, cart and
- * purchase lanes of the accelerator). State is a set of tiles per window; each tile holds mergeable
- * aggregates of the events whose time falls in it, so state is bounded by tiles × caps whatever the
- * event count, and any order of the same events gives the same tiles.
+ * purchase lanes of the accelerator).
+ *
+ * State has two parts with the same meaning. Recent events stay as compact facts (one small record
+ * each, at most `LIMITS.userFacts`): applying an event is a push, and most shoppers never have more.
+ * When the facts fill up they are folded into tiles: per window, one tile per epoch-aligned tile
+ * index, holding mergeable aggregates, so state stays bounded by tiles × caps however many events a
+ * shopper sends. A value is computed from the tiles and the facts in the window alike, so it does
+ * not depend on when folding happened, nor on arrival order.
  *
  * Functions here mutate the lane they are given (the hot path applies hundreds of thousands of
  * events a second); evaluation never mutates.
  */
 import type { ShopperEvent } from '../event.js';
-import { hash53 } from '../hash.js';
 import { type EngineConfig, LIMITS, toBaseMinor } from './config.js';
+import { createSeenEvents, forgetSeenBefore, markSeen, type SeenEvents } from './seen-events.js';
 import {
   isAfter,
   isTileInWindow,
@@ -56,8 +61,9 @@ export interface Tile {
   /** Min and max price over all priced product views; -1 when none. */
   minPrice: number;
   maxPrice: number;
-  products: Map<string, ProductStat>;
-  categories: Map<string, CategoryStat>;
+  /** Created on first use: most tiles hold one or two events, so allocation matters. */
+  products: Map<string, ProductStat> | null;
+  categories: Map<string, CategoryStat> | null;
   cartAdds: number;
   cartRemoves: number;
   /** Latest add/remove with a usable cart value, by (time, event id); cartT -1 when none. */
@@ -69,16 +75,18 @@ export interface Tile {
   /** Latest transaction, by (time, event id): it empties the cart value; txnT -1 when none. */
   txnT: number;
   txnId: string;
-  orders: Map<string, OrderStat>;
+  orders: Map<string, OrderStat> | null;
   overflow: number;
 }
 
 export interface UserLane {
   readonly userKey: string;
+  /** Recent events not yet folded into tiles. */
+  readonly facts: Fact[];
   /** Per window (in `WINDOWS` order): tile index → tile. */
   readonly windows: Map<number, Tile>[];
-  /** 24 h tile index → hashes of the event ids applied in it (deduplication). */
-  readonly seen: Map<number, Set<number>>;
+  /** Events applied, for deduplication (pruned with the 24 h window). */
+  readonly seen: SeenEvents;
   /** 24 h tiles below this index were pruned: events there can no longer count. */
   prunedBelow: number;
   /** Events applied (duplicates and ignored events excluded). */
@@ -91,25 +99,65 @@ export interface UserLane {
 /** What applying an event did. */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored' | 'expired';
 
+/** What the user lane keeps of one event. */
+export const FACT_KINDS = ['product_view', 'list_view', 'add_to_cart', 'remove_from_cart', 'transaction'] as const;
+export type FactKind = (typeof FACT_KINDS)[number];
+
+/** One event, reduced to what user features read; money already in base minor units (-1 = none). */
+export interface Fact {
+  readonly t: number;
+  readonly id: string;
+  readonly kind: FactKind;
+  /** Product id (product_view) or transaction id (transaction); '' otherwise. */
+  readonly key: string;
+  /** Category (product_view) or list name (list_view); '' when none. */
+  readonly category: string;
+  /** Product price, cart total or revenue; -1 when absent or its currency has no rate. */
+  readonly money: number;
+}
+
 /** Event types the user lane reads; every other event leaves it untouched. */
 export function isUserLaneEvent(event: ShopperEvent): boolean {
+  return (FACT_KINDS as readonly string[]).includes(event.type);
+}
+
+/** Reduces an event to its fact, or null when the user lane does not read it. */
+export function factOf(event: ShopperEvent, config: EngineConfig): Fact | null {
+  const t = event.eventTimeMs;
+  const id = event.eventId;
   switch (event.type) {
-    case 'product_view':
+    case 'product_view': {
+      // A product view describes one product: the first product entity.
+      const p = event.products[0];
+      if (p === undefined) return null;
+      const money = toBaseMinor(p.priceMinor, p.currency, config) ?? -1;
+      return { t, id, kind: 'product_view', key: p.id, category: p.category, money };
+    }
     case 'list_view':
+      return { t, id, kind: 'list_view', key: '', category: event.listName ?? '', money: -1 };
     case 'add_to_cart':
-    case 'remove_from_cart':
-    case 'transaction':
-      return true;
+    case 'remove_from_cart': {
+      const cart = event.cart;
+      const money = cart === null ? -1 : (toBaseMinor(cart.totalValueMinor, cart.currency, config) ?? -1);
+      return { t, id, kind: event.type, key: '', category: '', money };
+    }
+    case 'transaction': {
+      const x = event.transaction;
+      if (x === null) return null;
+      const money = toBaseMinor(x.revenueMinor, x.currency, config) ?? -1;
+      return { t, id, kind: 'transaction', key: x.transactionId, category: '', money };
+    }
     default:
-      return false;
+      return null;
   }
 }
 
 export function createUserLane(userKey: string): UserLane {
   return {
     userKey,
+    facts: [],
     windows: WINDOWS.map(() => new Map<number, Tile>()),
-    seen: new Map(),
+    seen: createSeenEvents(),
     prunedBelow: Number.NEGATIVE_INFINITY,
     eventsApplied: 0,
     latestEventMs: -1,
@@ -122,8 +170,8 @@ export function createTile(): Tile {
     productViews: 0,
     minPrice: -1,
     maxPrice: -1,
-    products: new Map(),
-    categories: new Map(),
+    products: null,
+    categories: null,
     cartAdds: 0,
     cartRemoves: 0,
     cartT: -1,
@@ -132,12 +180,22 @@ export function createTile(): Tile {
     activityT: -1,
     txnT: -1,
     txnId: '',
-    orders: new Map(),
+    orders: null,
     overflow: 0,
   };
 }
 
-/** Drops the entry whose latest occurrence is oldest, by (time, event id). */
+/** A window's merged aggregates at an evaluation time: what feature definitions read. */
+export interface WindowView extends Tile {
+  products: Map<string, ProductStat>;
+  categories: Map<string, CategoryStat>;
+  orders: Map<string, OrderStat>;
+}
+
+function createView(): WindowView {
+  return { ...createTile(), products: new Map(), categories: new Map(), orders: new Map() };
+}
+
 function dropOldest<V extends { lastT: number; lastId: string }>(map: Map<string, V>): void {
   let oldestKey: string | undefined;
   let oldest: V | undefined;
@@ -151,6 +209,7 @@ function dropOldest<V extends { lastT: number; lastId: string }>(map: Map<string
 }
 
 function addProductView(tile: Tile, productId: string, t: number, id: string, price: number, views = 1): void {
+  tile.products ??= new Map();
   let stat = tile.products.get(productId);
   if (stat === undefined) {
     stat = { views: 0, firstT: -1, firstId: '', firstPrice: -1, lastT: t, lastId: id };
@@ -172,6 +231,7 @@ function addProductView(tile: Tile, productId: string, t: number, id: string, pr
 }
 
 function addCategoryView(tile: Tile, category: string, t: number, id: string, views = 1): void {
+  tile.categories ??= new Map();
   let stat = tile.categories.get(category);
   if (stat === undefined) {
     stat = { views: 0, lastT: t, lastId: id };
@@ -188,6 +248,7 @@ function addCategoryView(tile: Tile, category: string, t: number, id: string, vi
 }
 
 function addOrder(tile: Tile, transactionId: string, order: OrderStat): void {
+  tile.orders ??= new Map();
   const existing = tile.orders.get(transactionId);
   if (existing === undefined) {
     if (tile.orders.size >= LIMITS.distinctValues) {
@@ -202,55 +263,60 @@ function addOrder(tile: Tile, transactionId: string, order: OrderStat): void {
   }
 }
 
-function applyToTile(tile: Tile, event: ShopperEvent, config: EngineConfig): void {
-  const t = event.eventTimeMs;
-  const id = event.eventId;
-  switch (event.type) {
-    case 'product_view': {
-      // A product view describes one product: the first product entity.
-      const product = event.products[0];
-      if (product === undefined) return;
-      const price = toBaseMinor(product.priceMinor, product.currency, config) ?? -1;
+/** Adds one fact to a tile (or a window view). */
+function addFact(tile: Tile, f: Fact): void {
+  const { t, id } = f;
+  switch (f.kind) {
+    case 'product_view':
       tile.productViews++;
-      if (price >= 0) {
-        if (tile.minPrice < 0 || price < tile.minPrice) tile.minPrice = price;
-        if (price > tile.maxPrice) tile.maxPrice = price;
+      if (f.money >= 0) {
+        if (tile.minPrice < 0 || f.money < tile.minPrice) tile.minPrice = f.money;
+        if (f.money > tile.maxPrice) tile.maxPrice = f.money;
       }
-      addProductView(tile, product.id, t, id, price);
-      addCategoryView(tile, product.category, t, id);
+      addProductView(tile, f.key, t, id, f.money);
+      addCategoryView(tile, f.category, t, id);
       return;
-    }
     case 'list_view':
-      if (event.listName !== null) addCategoryView(tile, event.listName, t, id);
+      // A list view without a name counts nowhere.
+      if (f.category !== '') addCategoryView(tile, f.category, t, id);
       return;
     case 'add_to_cart':
-    case 'remove_from_cart': {
-      if (event.type === 'add_to_cart') tile.cartAdds++;
+    case 'remove_from_cart':
+      if (f.kind === 'add_to_cart') tile.cartAdds++;
       else tile.cartRemoves++;
       if (t > tile.activityT) tile.activityT = t;
-      const cart = event.cart;
-      const value = cart === null ? null : toBaseMinor(cart.totalValueMinor, cart.currency, config);
-      if (value !== null && (tile.cartT < 0 || isAfter(t, id, tile.cartT, tile.cartId))) {
+      if (f.money >= 0 && (tile.cartT < 0 || isAfter(t, id, tile.cartT, tile.cartId))) {
         tile.cartT = t;
         tile.cartId = id;
-        tile.cartValue = value;
+        tile.cartValue = f.money;
       }
       return;
-    }
-    case 'transaction': {
-      const transaction = event.transaction;
-      if (transaction === null) return;
+    case 'transaction':
       if (tile.txnT < 0 || isAfter(t, id, tile.txnT, tile.txnId)) {
         tile.txnT = t;
         tile.txnId = id;
       }
-      const revenue = toBaseMinor(transaction.revenueMinor, transaction.currency, config) ?? -1;
-      addOrder(tile, transaction.transactionId, { t, id, revenue });
-      return;
-    }
-    default:
+      addOrder(tile, f.key, { t, id, revenue: f.money });
       return;
   }
+}
+
+/** Folds every fact into the tiles of every window and empties the fact list. */
+export function foldFacts(lane: UserLane): void {
+  for (let w = 0; w < WINDOWS.length; w++) {
+    const spec = WINDOWS[w] as WindowSpec;
+    const tiles = lane.windows[w] as Map<number, Tile>;
+    for (const fact of lane.facts) {
+      const index = tileIndex(fact.t, spec.tileMs);
+      let tile = tiles.get(index);
+      if (tile === undefined) {
+        tile = createTile();
+        tiles.set(index, tile);
+      }
+      addFact(tile, fact);
+    }
+  }
+  lane.facts.length = 0;
 }
 
 /**
@@ -259,34 +325,18 @@ function applyToTile(tile: Tile, event: ShopperEvent, config: EngineConfig): voi
  * `expired` (it could not change any value). There is no lateness cut-off otherwise.
  */
 export function applyToUserLane(lane: UserLane, event: ShopperEvent, config: EngineConfig): ApplyOutcome {
-  if (!isUserLaneEvent(event)) return 'ignored';
-  const t = event.eventTimeMs;
-  const dedupTile = tileIndex(t, LONGEST_WINDOW.tileMs);
+  const fact = factOf(event, config);
+  if (fact === null) return 'ignored';
+  const dedupTile = tileIndex(fact.t, LONGEST_WINDOW.tileMs);
   if (dedupTile < lane.prunedBelow) return 'expired';
-  let ids = lane.seen.get(dedupTile);
-  if (ids === undefined) {
-    ids = new Set();
-    lane.seen.set(dedupTile, ids);
-  }
-  const idHash = hash53(event.eventId);
-  if (ids.has(idHash)) return 'duplicate';
+  const seen = markSeen(lane.seen, fact.t, fact.id, LIMITS.userEventIds);
+  if (seen === false) return 'duplicate';
   // Past the cap an event is still applied, but duplicates can no longer be recognised.
-  if (ids.size < LIMITS.userEventIdsPerTile) ids.add(idHash);
-  else lane.overflow |= OVERFLOW.events;
-
-  for (let w = 0; w < WINDOWS.length; w++) {
-    const spec = WINDOWS[w] as WindowSpec;
-    const tiles = lane.windows[w] as Map<number, Tile>;
-    const index = tileIndex(t, spec.tileMs);
-    let tile = tiles.get(index);
-    if (tile === undefined) {
-      tile = createTile();
-      tiles.set(index, tile);
-    }
-    applyToTile(tile, event, config);
-  }
+  if (seen === 'full') lane.overflow |= OVERFLOW.events;
+  lane.facts.push(fact);
+  if (lane.facts.length >= LIMITS.userFacts) foldFacts(lane);
   lane.eventsApplied++;
-  if (t > lane.latestEventMs) lane.latestEventMs = t;
+  if (fact.t > lane.latestEventMs) lane.latestEventMs = fact.t;
   return 'applied';
 }
 
@@ -310,11 +360,11 @@ function mergeStat<V extends { views: number; lastT: number; lastId: string }>(
   merge(existing, from);
 }
 
-function mergeTile(into: Tile, from: Tile): void {
+function mergeTile(into: WindowView, from: Tile): void {
   into.productViews += from.productViews;
   if (from.minPrice >= 0 && (into.minPrice < 0 || from.minPrice < into.minPrice)) into.minPrice = from.minPrice;
   if (from.maxPrice > into.maxPrice) into.maxPrice = from.maxPrice;
-  for (const [key, stat] of from.products) {
+  for (const [key, stat] of from.products ?? []) {
     mergeStat(
       into.products,
       key,
@@ -329,7 +379,7 @@ function mergeTile(into: Tile, from: Tile): void {
       },
     );
   }
-  for (const [key, stat] of from.categories) {
+  for (const [key, stat] of from.categories ?? []) {
     mergeStat(
       into.categories,
       key,
@@ -350,7 +400,7 @@ function mergeTile(into: Tile, from: Tile): void {
     into.txnT = from.txnT;
     into.txnId = from.txnId;
   }
-  for (const [key, order] of from.orders) {
+  for (const [key, order] of from.orders ?? []) {
     const existing = into.orders.get(key);
     if (existing === undefined) into.orders.set(key, { ...order });
     else if (isAfter(existing.t, existing.id, order.t, order.id)) Object.assign(existing, order);
@@ -358,18 +408,24 @@ function mergeTile(into: Tile, from: Tile): void {
   into.overflow |= from.overflow;
 }
 
-/** A window's merged aggregates at an evaluation time: what feature definitions read. */
-export type WindowView = Tile;
-
 /**
  * Merges the tiles of window `w` that are in the window at `atMs` (pure: the lane is not changed).
  * Applies the window-level caps, so a window never holds more than `LIMITS.distinctValues` values.
  */
+
+/**
+ * Merges the tiles and facts of window `w` that are in the window at `atMs` (pure: the lane is not
+ * changed). Applies the window-level caps, so a window never holds more than
+ * `LIMITS.distinctValues` values.
+ */
 export function windowView(lane: UserLane, w: number, atMs: number): WindowView {
   const spec = WINDOWS[w] as WindowSpec;
-  const view = createTile();
+  const view = createView();
   for (const [index, tile] of lane.windows[w] as Map<number, Tile>) {
     if (isTileInWindow(index, atMs, spec)) mergeTile(view, tile);
+  }
+  for (const fact of lane.facts) {
+    if (isTileInWindow(tileIndex(fact.t, spec.tileMs), atMs, spec)) addFact(view, fact);
   }
   while (view.products.size > LIMITS.distinctValues) {
     dropOldest(view.products);
@@ -384,6 +440,16 @@ export function windowView(lane: UserLane, w: number, atMs: number): WindowView 
   return view;
 }
 
+/** Tile indices of window `w` that hold events (tiles and facts). */
+function occupiedTiles(lane: UserLane, w: number): Iterable<number> {
+  const spec = WINDOWS[w] as WindowSpec;
+  const tiles = lane.windows[w] as Map<number, Tile>;
+  if (lane.facts.length === 0) return tiles.keys();
+  const indices = new Set(tiles.keys());
+  for (const fact of lane.facts) indices.add(tileIndex(fact.t, spec.tileMs));
+  return indices;
+}
+
 /**
  * The next time after `atMs` at which some value of the lane changes by time alone: a tile holding
  * events leaves its window, or a tile stamped in the future enters it. Null when nothing will change.
@@ -394,7 +460,7 @@ export function nextUserChangeAtMs(lane: UserLane, atMs: number): number | null 
   for (let w = 0; w < WINDOWS.length; w++) {
     const spec = WINDOWS[w] as WindowSpec;
     const current = tileIndex(atMs, spec.tileMs);
-    for (const index of (lane.windows[w] as Map<number, Tile>).keys()) {
+    for (const index of occupiedTiles(lane, w)) {
       const changeAt = index > current ? index * spec.tileMs : tileLeavesAtMs(index, spec);
       if (changeAt > atMs && changeAt < next) next = changeAt;
     }
@@ -409,14 +475,14 @@ export function nextUserChangeAtMs(lane: UserLane, atMs: number): number | null 
 export function windowExpiresAtMs(lane: UserLane, w: number): number | null {
   const spec = WINDOWS[w] as WindowSpec;
   let latest = Number.NEGATIVE_INFINITY;
-  for (const index of (lane.windows[w] as Map<number, Tile>).keys()) if (index > latest) latest = index;
+  for (const index of occupiedTiles(lane, w)) if (index > latest) latest = index;
   return Number.isFinite(latest) ? tileLeavesAtMs(latest, spec) : null;
 }
 
 /**
- * Frees what no evaluation at or after `nowMs` can need: tiles that have left their windows and
- * the event ids of 24 h tiles that have. Evaluating at a time before `nowMs` afterwards is not
- * supported (those tiles are gone). Returns true when the lane is now empty.
+ * Frees what no evaluation at or after `nowMs` can need: facts and tiles that have left every
+ * window, and the event ids of 24 h tiles that have. Evaluating at a time before `nowMs` afterwards
+ * is not supported (that data is gone). Returns true when the lane is now empty.
  */
 export function pruneUserLane(lane: UserLane, nowMs: number): boolean {
   let empty = true;
@@ -428,7 +494,12 @@ export function pruneUserLane(lane: UserLane, nowMs: number): boolean {
     if (tiles.size > 0) empty = false;
   }
   const oldestDedup = tileIndex(nowMs, LONGEST_WINDOW.tileMs) - LONGEST_WINDOW.tiles + 1;
-  for (const index of lane.seen.keys()) if (index < oldestDedup) lane.seen.delete(index);
+  const cutoffMs = oldestDedup * LONGEST_WINDOW.tileMs;
+  let kept = 0;
+  for (const fact of lane.facts) if (fact.t >= cutoffMs) lane.facts[kept++] = fact;
+  lane.facts.length = kept;
+  if (kept > 0) empty = false;
+  forgetSeenBefore(lane.seen, cutoffMs);
   if (oldestDedup > lane.prunedBelow) lane.prunedBelow = oldestDedup;
   return empty;
 }

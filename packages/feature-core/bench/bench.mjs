@@ -1,0 +1,418 @@
+#!/usr/bin/env node
+/**
+ * feature-core benchmark (not a test): compute throughput, state size and browser bundle size.
+ *
+ *   npm run bench -w @tandem/feature-core            full run (about a minute)
+ *   npm run bench -w @tandem/feature-core -- --quick  smaller run, for a smoke check
+ *
+ * Runs on the built package (dist/). Prints medians of several repetitions and a ratio against a
+ * baseline measured in the same run (a trivial per-user Map counter over the same events), writes
+ * docs/benchmarks/feature-core.json, and ends with one line of JSON holding its figures.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { fromEnrichedTsv } from '../dist/enriched.js';
+import {
+  applyToSessionLane,
+  applyToUserLane,
+  createFeatureEngine,
+  createSessionLane,
+  createUserLane,
+  DEFAULT_CONFIG,
+  evaluateSessionLane,
+  evaluateUserLane,
+  pruneUserLane,
+  serializeSessionLane,
+  serializeUserLane,
+} from '../dist/index.js';
+
+const args = new Set(process.argv.slice(2));
+if (args.has('--help')) {
+  console.log('usage: node bench/bench.mjs [--quick]\n  --quick  fewer events and repetitions');
+  process.exit(0);
+}
+const QUICK = args.has('--quick');
+const EVENTS = QUICK ? 200_000 : 1_000_000;
+const USERS = QUICK ? 5_000 : 20_000;
+const REPEATS = QUICK ? 3 : 5;
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..', '..');
+
+// Deterministic pseudo-random numbers (mulberry32), so every run measures the same workload.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = rng(42);
+const pick = (items) => items[Math.floor(random() * items.length)];
+
+/** Zipf-like user ranks: p(rank r) ∝ 1 / r^0.9, by inverse CDF over a table. */
+function zipfSampler(n, s) {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let r = 1; r <= n; r++) {
+    total += 1 / r ** s;
+    cdf[r - 1] = total;
+  }
+  return () => {
+    const x = random() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+const CATEGORIES = ['Shoes', 'Bags', 'Hats', 'Jackets', 'Socks', 'Watches'];
+const PRODUCTS = Array.from({ length: 240 }, (_, i) => ({
+  id: `p${i}`,
+  category: CATEGORIES[i % CATEGORIES.length],
+  priceMinor: 999 + ((i * 7919) % 30_000),
+}));
+const LISTS = ['Top this week', 'New series', ...CATEGORIES];
+/** Event mix of a shop: mostly browsing, some cart activity, few orders. */
+const MIX = [
+  ['page_view', 18],
+  ['page_ping', 12],
+  ['product_view', 35],
+  ['list_view', 12],
+  ['list_click', 5],
+  ['add_to_cart', 8],
+  ['remove_from_cart', 3],
+  ['checkout_step', 4],
+  ['transaction', 1],
+  ['promo_view', 2],
+];
+const mixTable = MIX.flatMap(([type, weight]) => Array(weight).fill(type));
+
+function uuid(n) {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/** Decoded ShopperEvents: `count` events of `users` shoppers over two hours, slightly out of order. */
+function makeEvents(count, users) {
+  const sampleUser = zipfSampler(users, 0.9);
+  const start = Date.UTC(2026, 2, 2, 10, 0, 0);
+  const span = 2 * 60 * 60_000;
+  const lastSeen = new Map();
+  const sessionOf = new Map();
+  const events = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const user = sampleUser();
+    const t = start + Math.floor((i / count) * span) - Math.floor(random() * 3_000);
+    const last = lastSeen.get(user);
+    if (last === undefined || t - last >= 30 * 60_000) sessionOf.set(user, `s${user}-${i}`);
+    lastSeen.set(user, t);
+    const type = pick(mixTable);
+    const product = pick(PRODUCTS);
+    const hasProduct = type === 'product_view' || type === 'add_to_cart' || type === 'remove_from_cart';
+    events[i] = {
+      eventId: uuid(i + 1),
+      eventTimeMs: t,
+      collectorTimeMs: t + 120,
+      clockSkewCorrected: false,
+      userKey: `u${user}`,
+      userId: null,
+      domainUserId: `u${user}`,
+      sessionKey: sessionOf.get(user),
+      type,
+      schema: null,
+      products: hasProduct ? [{ ...product, currency: 'USD', name: null, brand: null, quantity: 1 }] : [],
+      cart:
+        type === 'add_to_cart' || type === 'remove_from_cart'
+          ? { totalValueMinor: Math.floor(random() * 50_000), currency: 'USD', cartId: null }
+          : null,
+      listName: type === 'list_view' || type === 'list_click' ? pick(LISTS) : null,
+      checkoutStep: type === 'checkout_step' ? { step: 1, paymentMethod: null, deliveryMethod: null } : null,
+      transaction:
+        type === 'transaction'
+          ? {
+              transactionId: `o${user}-${Math.floor(random() * 3)}`,
+              revenueMinor: 1000 + Math.floor(random() * 40_000),
+              currency: 'USD',
+              paymentMethod: 'card',
+              totalQuantity: 1,
+            }
+          : null,
+      promotion: type === 'promo_view' ? { id: 'spring', name: null } : null,
+      searchTerms: null,
+      pageUrl: random() < 0.1 ? 'https://shop.test/search?q=shoes' : 'https://shop.test/p/1',
+      marketing:
+        random() < 0.05 ? { campaign: 'spring', source: 'news', medium: 'email', term: null, content: null } : null,
+      platform: 'web',
+      userAgent: null,
+      deviceClass: 'Desktop',
+      geo: { country: 'NL', region: random() < 0.98 ? 'NH' : 'ZH' },
+    };
+  }
+  return events;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+};
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+function timeIt(fn) {
+  const start = process.hrtime.bigint();
+  const result = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+/** Baseline: the cheapest keyed processing of the same events (a per-user counter). */
+function runBaseline(events) {
+  const counts = new Map();
+  for (const e of events) counts.set(e.userKey, (counts.get(e.userKey) ?? 0) + 1);
+  return counts.size;
+}
+
+/** The engine: every event into its user lane and session lane (all lanes, all windows). */
+function runEngine(events) {
+  const users = new Map();
+  const sessions = new Map();
+  for (const e of events) {
+    let user = users.get(e.userKey);
+    if (user === undefined) {
+      user = createUserLane(e.userKey);
+      users.set(e.userKey, user);
+    }
+    applyToUserLane(user, e, DEFAULT_CONFIG);
+    let session = sessions.get(e.sessionKey);
+    if (session === undefined) {
+      session = createSessionLane(e.sessionKey);
+      sessions.set(e.sessionKey, session);
+    }
+    applyToSessionLane(session, e);
+  }
+  return { users, sessions };
+}
+
+console.log(`feature-core benchmark${QUICK ? ' (quick)' : ''}`);
+console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, Node ${process.version}`);
+console.log(`workload: ${fmt(EVENTS)} decoded events, ${fmt(USERS)} shoppers (Zipf-like), 2 h of event time`);
+
+const events = makeEvents(EVENTS, USERS);
+runEngine(events.slice(0, 50_000)); // warm up the JIT
+runBaseline(events);
+
+const engineRates = [];
+const baselineRates = [];
+let lanes;
+for (let r = 0; r < REPEATS; r++) {
+  const base = timeIt(() => runBaseline(events));
+  baselineRates.push(EVENTS / (base.ms / 1000));
+  const run = timeIt(() => runEngine(events));
+  engineRates.push(EVENTS / (run.ms / 1000));
+  lanes = run.result;
+  console.log(`  run ${r + 1}: engine ${fmt(engineRates[r])} events/s, baseline ${fmt(baselineRates[r])} events/s`);
+}
+const eventsPerSec = median(engineRates);
+const baselinePerSec = median(baselineRates);
+
+// Evaluation: every user lane and session lane once at the end of the event span.
+const atMs = Date.UTC(2026, 2, 2, 12, 0, 0);
+const evalRates = [];
+for (let r = 0; r < REPEATS; r++) {
+  const run = timeIt(() => {
+    let n = 0;
+    for (const lane of lanes.users.values()) n += evaluateUserLane(lane, atMs).values.size;
+    for (const lane of lanes.sessions.values()) n += evaluateSessionLane(lane, atMs).values.size;
+    return n;
+  });
+  evalRates.push((lanes.users.size + lanes.sessions.size) / (run.ms / 1000));
+}
+const evaluationsPerSec = median(evalRates);
+
+// State size: bytes of the wire format per active shopper (user lane + that shopper's sessions).
+for (const lane of lanes.users.values()) pruneUserLane(lane, atMs);
+const sessionBytes = new Map();
+for (const [key, lane] of lanes.sessions) {
+  const user = key.slice(1, key.indexOf('-'));
+  sessionBytes.set(user, (sessionBytes.get(user) ?? 0) + serializeSessionLane(lane).length);
+}
+const eventsPerUser = new Map();
+for (const e of events) eventsPerUser.set(e.userKey, (eventsPerUser.get(e.userKey) ?? 0) + 1);
+const perUser = [];
+for (const [key, lane] of lanes.users) {
+  perUser.push(serializeUserLane(lane).length + (sessionBytes.get(key.slice(1)) ?? 0));
+}
+const stateBytesPerUser = median(perUser);
+const stateBytesP99 = percentile(perUser, 0.99);
+const medianEventsPerUser = median([...eventsPerUser.values()]);
+
+// A heavy shopper: 10,000 events in 24 h, one session (a bot-like worst case), all kept.
+const heavyEvents = makeEvents(10_000, 1).map((e, i) => ({
+  ...e,
+  eventTimeMs: Date.UTC(2026, 2, 2, 0, 0, 0) + Math.floor((i / 10_000) * 86_400_000),
+  sessionKey: 'heavy',
+  products: e.products.length ? [{ ...e.products[0], id: `h${i}` }] : [],
+}));
+const heavy = createFeatureEngine();
+for (const e of heavyEvents) heavy.apply(e);
+const heavyBytes = serializeUserLane(heavy.userLanes.get('u0')) + serializeSessionLane(heavy.sessionLanes.get('heavy'));
+const heavyStateBytes = heavyBytes.length;
+
+// Decoding: enriched TSV lines per second (the server's input format), for context.
+const sampleLine = [
+  'shop',
+  'web',
+  '2026-03-02 10:00:01.000',
+  '2026-03-02 10:00:00.120',
+  '2026-03-02 10:00:00.000',
+  'unstruct',
+  '00000000-0000-4000-8000-000000000001',
+  '',
+  'sp',
+  'js-4.10.0',
+  'tandem',
+  'tandem',
+  '',
+  '127.0.0.1',
+  '',
+  'duid-1',
+  '1',
+  'nuid',
+  'NL',
+  'NH',
+  'Amsterdam',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  'https://shop.test/p/1',
+  'Shoe',
+  '',
+  'https',
+  'shop.test',
+  '443',
+  '/p/1',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '{"schema":"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0","data":[{"schema":"iglu:com.snowplowanalytics.snowplow.ecommerce/product/jsonschema/1-0-0","data":{"id":"p1","category":"Shoes","price":42.99,"currency":"USD"}},{"schema":"iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-2","data":{"userId":"duid-1","sessionId":"7c3b1c3e-2a7b-4c55-9d11-0b2f0f3c8a10","sessionIndex":1,"previousSessionId":null,"storageMechanism":"LOCAL_STORAGE","firstEventId":"00000000-0000-4000-8000-000000000001","firstEventTimestamp":"2026-03-02T10:00:00.000Z","eventIndex":1}}]}',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '{"schema":"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0","data":{"schema":"iglu:com.snowplowanalytics.snowplow.ecommerce/snowplow_ecommerce_action/jsonschema/1-0-2","data":{"type":"product_view"}}}',
+];
+while (sampleLine.length < 131) sampleLine.push('');
+sampleLine[77] = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36';
+sampleLine[123] = 'sid-1';
+sampleLine[124] = '2026-03-02 10:00:00.000';
+const tsv = sampleLine.join('\t');
+if (!fromEnrichedTsv(tsv).ok)
+  throw new Error(`benchmark TSV line does not decode: ${JSON.stringify(fromEnrichedTsv(tsv))}`);
+const decodeRates = [];
+for (let r = 0; r < REPEATS; r++) {
+  const n = QUICK ? 50_000 : 200_000;
+  const run = timeIt(() => {
+    let ok = 0;
+    for (let i = 0; i < n; i++) if (fromEnrichedTsv(tsv).ok) ok++;
+    return ok;
+  });
+  decodeRates.push(n / (run.ms / 1000));
+}
+const tsvDecodesPerSec = median(decodeRates);
+
+// Browser bundle: what the worker imports (engine, definitions, tracker-payload adapter).
+async function bundleBytes(entry) {
+  const out = await build({
+    entryPoints: [join(here, '..', 'src', entry)],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0].contents;
+  return { raw: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
+const browser = await bundleBytes('index.ts');
+const server = await bundleBytes('enriched.ts');
+
+const figures = {
+  eventsPerSec: Math.round(eventsPerSec),
+  baselineEventsPerSec: Math.round(baselinePerSec),
+  engineToBaselineRatio: Number((eventsPerSec / baselinePerSec).toFixed(3)),
+  evaluationsPerSec: Math.round(evaluationsPerSec),
+  tsvDecodesPerSec: Math.round(tsvDecodesPerSec),
+  stateBytesPerUser: Math.round(stateBytesPerUser),
+  stateBytesPerUserP99: Math.round(stateBytesP99),
+  medianEventsPerUser,
+  heavyUserStateBytes: heavyStateBytes,
+  bundleBytes: browser.raw,
+  bundleGzipBytes: browser.gzip,
+  enrichedAdapterGzipBytes: server.gzip,
+  events: EVENTS,
+  users: USERS,
+  repeats: REPEATS,
+  quick: QUICK,
+  node: process.version,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  date: new Date().toISOString(),
+};
+
+console.log('');
+console.log(`compute (T1, target >= 500,000):  ${fmt(eventsPerSec)} events/s median, all lanes and windows, one core`);
+console.log(
+  `  baseline (Map counter):         ${fmt(baselinePerSec)} events/s; engine/baseline = ${figures.engineToBaselineRatio}`,
+);
+console.log(`evaluation:                       ${fmt(evaluationsPerSec)} lane evaluations/s (every feature of a lane)`);
+console.log(`enriched TSV decode:              ${fmt(tsvDecodesPerSec)} lines/s`);
+console.log(
+  `state (T8, target <= 20,000 B):   ${fmt(stateBytesPerUser)} B median per shopper (${medianEventsPerUser} events), p99 ${fmt(stateBytesP99)} B`,
+);
+console.log(`  heavy shopper, 10,000 events in 24 h: ${fmt(heavyStateBytes)} B`);
+console.log(
+  `browser bundle (T7, target <= 10,240 B gzipped): ${fmt(browser.gzip)} B gzipped (${fmt(browser.raw)} B minified)`,
+);
+console.log(`  enriched/Snowbridge adapters (server only): ${fmt(server.gzip)} B gzipped`);
+
+if (!QUICK) {
+  const file = join(repoRoot, 'docs', 'benchmarks', 'feature-core.json');
+  writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`results written to ${file}`);
+}
+console.log(JSON.stringify(figures));
