@@ -62,7 +62,12 @@ export function parseEnrichedTimestamp(text: string): number | null {
   const m = TIMESTAMP.exec(text);
   if (m === null) return null;
   const ms = Number(`${m[7] ?? ''}000`.slice(0, 3));
-  const value = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const value = Date.UTC(year as number, (month as number) - 1, day, hour, minute, second, ms);
+  // Date.UTC rolls impossible dates over (Feb 31 → Mar 3): reject them instead.
+  const d = new Date(value);
+  if (d.getUTCMonth() !== (month as number) - 1 || d.getUTCDate() !== day || d.getUTCHours() !== hour) return null;
+  if (d.getUTCMinutes() !== minute || d.getUTCSeconds() !== second) return null;
   return isPlausibleEpochMs(value) ? value : null;
 }
 

@@ -104,7 +104,7 @@ export function fromSnowbridgeJson(message: unknown): Result<ShopperEvent> {
   const client = obj(enrich.client);
   const user = obj(enrich.user);
   const marketingRaw = isRecord(enrich.marketing) ? enrich.marketing : null;
-  const marketing: Marketing | null =
+  const campaign: Marketing | null =
     marketingRaw === null
       ? null
       : {
@@ -114,6 +114,8 @@ export function fromSnowbridgeJson(message: unknown): Result<ShopperEvent> {
           content: str(marketingRaw.mkt_content),
           campaign: str(marketingRaw.mkt_campaign),
         };
+  // All-empty mkt_* fields mean no attribution, as in the TSV adapter.
+  const marketing = campaign !== null && Object.values(campaign).some((v) => v !== null) ? campaign : null;
   const userAgent = str(client.useragent);
   return assembleEvent(
     {
