@@ -24,7 +24,20 @@ function requireTests(projectNames: readonly string[]): Reporter {
     onInit(vitest) {
       projects = vitest.projects;
     },
-    async onTestRunEnd() {
+    async onTestRunEnd(testModules) {
+      // One plain closing line that CI tools read: "N passed, N failed".
+      let passed = 0;
+      let failed = 0;
+      let skipped = 0;
+      for (const module of testModules) {
+        for (const test of module.children.allTests()) {
+          const state = test.result().state;
+          if (state === 'passed') passed++;
+          else if (state === 'failed') failed++;
+          else skipped++;
+        }
+      }
+      console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
       for (const project of projects) {
         if (!projectNames.includes(project.name)) continue;
         // Unfiltered glob: a run narrowed by a file filter is fine as long as the project has tests.
