@@ -80,13 +80,14 @@ function money(data: Json, entity: string, name: string): Result<number> {
 /** `snowplow_ecommerce_action` 1-0-2: `type` from the enum, `name` string|null of at most 128. */
 export function acceptEcommerceAction(data: unknown): Result<{ type: EcommerceActionType; name: string | null }> {
   if (!isRecord(data)) return reject('invalid_field', 'snowplow_ecommerce_action must be an object');
-  const type = data.type;
-  if (typeof type !== 'string' || !(ECOMMERCE_ACTION_TYPES as readonly string[]).includes(type)) {
-    return field('snowplow_ecommerce_action', 'type', `unknown action type ${JSON.stringify(type)}`);
+  // The constant from the list, not the parsed string: later comparisons are then pointer-equal.
+  const type = ECOMMERCE_ACTION_TYPES.find((known) => known === data.type);
+  if (type === undefined) {
+    return field('snowplow_ecommerce_action', 'type', `unknown action type ${JSON.stringify(data.type)}`);
   }
   const name = optionalString(data, 'snowplow_ecommerce_action', 'name', 128);
   if (!name.ok) return name;
-  return ok({ type: type as EcommerceActionType, name: name.value });
+  return ok({ type, name: name.value });
 }
 
 /** `product` 1-0-0: id, category, price, currency required (category too, whatever the TS types say). */

@@ -344,7 +344,7 @@ export const SESSION_FEATURES: readonly SessionFeature[] = [
     meaning: 'Distinct device classes (Desktop, Phone, Tablet, Other) from the user agent, as a JSON array.',
     origin: 'accelerator',
     compared: false,
-    compute: (s) => (s.deviceClasses.size === 0 ? null : [...s.deviceClasses]),
+    compute: (s) => (s.deviceClasses.length === 0 ? null : [...s.deviceClasses]),
   }),
   session({
     name: 'shopper_latest_platform',

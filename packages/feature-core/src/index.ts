@@ -30,7 +30,7 @@ export {
   type UserFeature,
 } from './definitions.js';
 export { DEFAULT_CONFIG, type EngineConfig, LIMITS } from './engine/config.js';
-export { evaluateSessionLane, evaluateUserLane, type LaneValues } from './engine/evaluate.js';
+export { evaluateSessionLane, evaluateUserLane, featureHashFields, type LaneValues } from './engine/evaluate.js';
 export { createFeatureEngine, type EngineOutcome, type FeatureEngine } from './engine/feature-engine.js';
 export {
   applyToSessionLane,

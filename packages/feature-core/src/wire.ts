@@ -109,8 +109,8 @@ export function serializeSessionLane(lane: SessionLane, config?: EngineConfig): 
     campaign: lane.campaignT < 0 ? null : [lane.campaignT, table.ref(lane.campaignId), lane.campaign],
     platform: lane.platformT < 0 ? null : [lane.platformT, table.ref(lane.platformId), lane.platform],
     devices: [...lane.deviceClasses],
-    locations: lane.geo.locations,
-    geo: lane.geo.t.map((t, i) => [t, table.ref(lane.geo.id[i] as string), lane.geo.location[i]]),
+    locations: lane.locations,
+    geo: lane.geo,
     eventsApplied: lane.eventsApplied,
     overflow: lane.overflow,
     seen: encodeSeen(lane.seen, table.ref),
@@ -304,17 +304,16 @@ export function deserializeSessionLane(text: string, config?: EngineConfig): Res
       lane.platformId = id(i);
       lane.platform = str(value);
     }
-    for (const device of arr(h.devices)) lane.deviceClasses.add(str(device));
-    for (const location of arr(h.locations)) lane.geo.locations.push(str(location));
-    for (const point of arr(h.geo)) {
-      const [t, i, location] = arr(point);
+    for (const device of arr(h.devices))
+      if (!lane.deviceClasses.includes(str(device))) lane.deviceClasses.push(str(device));
+    for (const location of arr(h.locations)) lane.locations.push(str(location));
+    for (const location of arr(h.geo)) {
       const index = num(location);
-      if (index < 0 || index >= lane.geo.locations.length) throw new WireShapeError('location index out of range');
-      lane.geo.t.push(num(t));
-      lane.geo.id.push(id(i));
-      lane.geo.location.push(index);
+      if (index < -1 || index >= lane.locations.length) throw new WireShapeError('location index out of range');
+      lane.geo.push(index);
     }
     decodeSeen(h.seen, id, lane.seen, LIMITS.sessionEventIds);
+    if (lane.geo.length !== lane.seen.t.length) throw new WireShapeError('geo sequence not aligned with seen events');
     lane.eventsApplied = num(h.eventsApplied);
     lane.overflow = num(h.overflow);
     return ok(lane);

@@ -10,7 +10,7 @@ import {
   SESSION_FEATURES,
   USER_FEATURES,
 } from '../definitions.js';
-import { rollingField } from '../keys.js';
+import { HASH_META_FIELDS, rollingField } from '../keys.js';
 import { type SessionLane, sessionExpiresAtMs } from './session-lane.js';
 import { type UserLane, type WindowView, windowExpiresAtMs, windowView } from './user-lane.js';
 import { LONGEST_WINDOW, tileIndex, tileLeavesAtMs, WINDOWS } from './windows.js';
@@ -76,4 +76,23 @@ export function evaluateSessionLane(lane: SessionLane, _atMs: number): LaneValue
   const expiresAt = sessionExpiresAtMs(lane);
   for (const def of SESSION_FEATURES) put(out, def, def.name, def.compute(lane), expiresAt, lane.overflow);
   return out;
+}
+
+/**
+ * The fields of a lane's feature hash (`features:user:{u}` / `features:session:{s}`): every non-empty
+ * feature under its field name, plus `_v` (definition version), `_at` (evaluation time, epoch ms),
+ * `_events` (events applied) and, when a cap overflowed, `_overflow` (the affected fields, sorted,
+ * comma-separated). Empty features are absent, as their string keys are.
+ */
+export function featureHashFields(
+  lane: LaneValues,
+  meta: { definitionVersion: string; evaluatedAtMs: number; eventsApplied: number },
+): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [field, value] of lane.values) fields[field] = value;
+  fields[HASH_META_FIELDS.version] = meta.definitionVersion;
+  fields[HASH_META_FIELDS.evaluatedAt] = String(meta.evaluatedAtMs);
+  fields[HASH_META_FIELDS.events] = String(meta.eventsApplied);
+  if (lane.overflowed.length > 0) fields[HASH_META_FIELDS.overflow] = [...lane.overflowed].sort().join(',');
+  return fields;
 }

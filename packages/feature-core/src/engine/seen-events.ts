@@ -27,17 +27,22 @@ function search(seen: SeenEvents, t: number, id: string): number {
   return lo;
 }
 
+/** `markSeen` answers for a duplicate. */
+export const DUPLICATE = -1;
+/** `markSeen` answers when the set is full: nothing recorded, duplicates no longer recognised. */
+export const FULL = -2;
+
 /**
- * Records (t, id) unless it is already there. Returns false for a duplicate. When the set is full
- * (`cap` pairs) nothing is recorded and `'full'` is returned: the caller applies the event anyway
- * and flags that duplicates can no longer be recognised.
+ * Records (t, id) unless it is already there. Returns the index it was stored at (so a lane can keep
+ * a parallel array aligned), `DUPLICATE`, or `FULL` when `cap` pairs are stored: the caller applies
+ * the event anyway and flags that duplicates can no longer be recognised.
  */
-export function markSeen(seen: SeenEvents, t: number, id: string, cap: number): boolean | 'full' {
+export function markSeen(seen: SeenEvents, t: number, id: string, cap: number): number {
   const n = seen.t.length;
   const isLatest = n === 0 || isAfter(t, id, seen.t[n - 1] as number, seen.id[n - 1] as string);
   const at = isLatest ? n : search(seen, t, id);
-  if (!isLatest && seen.t[at] === t && seen.id[at] === id) return false;
-  if (n >= cap) return 'full';
+  if (!isLatest && seen.t[at] === t && seen.id[at] === id) return DUPLICATE;
+  if (n >= cap) return FULL;
   if (isLatest) {
     seen.t.push(t);
     seen.id.push(id);
@@ -45,7 +50,7 @@ export function markSeen(seen: SeenEvents, t: number, id: string, cap: number): 
     seen.t.splice(at, 0, t);
     seen.id.splice(at, 0, id);
   }
-  return true;
+  return at;
 }
 
 /** Forgets every pair with time before `cutoffMs`. */

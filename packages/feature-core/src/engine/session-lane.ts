@@ -7,23 +7,10 @@
  */
 import type { ShopperEvent } from '../event.js';
 import { LIMITS } from './config.js';
-import { createSeenEvents, markSeen, type SeenEvents } from './seen-events.js';
+import { createSeenEvents, DUPLICATE, FULL, markSeen, type SeenEvents } from './seen-events.js';
 import type { ApplyOutcome } from './user-lane.js';
 import { OVERFLOW } from './user-lane.js';
 import { isAfter, SESSION_GAP_MS, SESSION_KEY_TTL_MS } from './windows.js';
-
-/**
- * Geo-carrying events in (time, event id) order, as parallel arrays (no object per event): the
- * sequence gives region changes, which late events can split, so every point is kept (capped).
- */
-export interface GeoSequence {
-  readonly t: number[];
-  readonly id: string[];
-  /** Index into `locations`. */
-  readonly location: number[];
-  /** Distinct `country/region` strings, in order of first appearance. */
-  readonly locations: string[];
-}
 
 export interface SessionLane {
   readonly sessionKey: string;
@@ -45,8 +32,16 @@ export interface SessionLane {
   platformT: number;
   platformId: string;
   platform: string;
-  readonly deviceClasses: Set<string>;
-  readonly geo: GeoSequence;
+  /** Distinct device classes (at most 4: an array beats a set's string hashing here). */
+  readonly deviceClasses: string[];
+  /**
+   * Location of each seen event, aligned with `seen` (so in (time, event id) order): an index into
+   * `locations`, or -1 for an event without geo. Region changes need the whole sequence, since a late
+   * event can fall between two others.
+   */
+  readonly geo: number[];
+  /** Distinct `country/region` strings, in order of first appearance. */
+  readonly locations: string[];
   /** Events applied, for deduplication. */
   readonly seen: SeenEvents;
   eventsApplied: number;
@@ -70,8 +65,9 @@ export function createSessionLane(sessionKey: string): SessionLane {
     platformT: -1,
     platformId: '',
     platform: '',
-    deviceClasses: new Set(),
-    geo: { t: [], id: [], location: [], locations: [] },
+    deviceClasses: [],
+    geo: [],
+    locations: [],
     seen: createSeenEvents(),
     eventsApplied: 0,
     overflow: 0,
@@ -80,49 +76,10 @@ export function createSessionLane(sessionKey: string): SessionLane {
 
 const SEARCH_PATH = '/search?q=';
 
-function locationIndex(geo: GeoSequence, country: string, region: string | null): number {
-  const n = geo.locations.length;
-  // Most events repeat the previous location: compare without building the string.
-  const last = n === 0 ? undefined : (geo.locations[n - 1] as string);
-  if (
-    last !== undefined &&
-    (region === null
-      ? last === country
-      : last.length === country.length + 1 + region.length &&
-        last.startsWith(country) &&
-        last.endsWith(region) &&
-        last[country.length] === '/')
-  ) {
-    return n - 1;
-  }
+function locationIndex(locations: string[], country: string, region: string | null): number {
   const location = region === null ? country : `${country}/${region}`;
-  const index = geo.locations.indexOf(location);
-  return index < 0 ? geo.locations.push(location) - 1 : index;
-}
-
-/** Inserts a geo point keeping (time, event id) order; appends, the common case, skip the search. */
-function insertGeo(geo: GeoSequence, t: number, id: string, location: number): void {
-  const n = geo.t.length;
-  let at = n;
-  if (n > 0 && !isAfter(t, id, geo.t[n - 1] as number, geo.id[n - 1] as string)) {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (isAfter(t, id, geo.t[mid] as number, geo.id[mid] as string)) lo = mid + 1;
-      else hi = mid;
-    }
-    at = lo;
-  }
-  if (at === n) {
-    geo.t.push(t);
-    geo.id.push(id);
-    geo.location.push(location);
-  } else {
-    geo.t.splice(at, 0, t);
-    geo.id.splice(at, 0, id);
-    geo.location.splice(at, 0, location);
-  }
+  const index = locations.indexOf(location);
+  return index < 0 ? locations.push(location) - 1 : index;
 }
 
 /**
@@ -133,9 +90,9 @@ export function applyToSessionLane(lane: SessionLane, event: ShopperEvent): Appl
   const id = event.eventId;
   const t = event.eventTimeMs;
   const seen = markSeen(lane.seen, t, id, LIMITS.sessionEventIds);
-  if (seen === false) return 'duplicate';
+  if (seen === DUPLICATE) return 'duplicate';
   // Past the cap an event is still applied, but duplicates can no longer be recognised.
-  if (seen === 'full') lane.overflow |= OVERFLOW.events;
+  if (seen === FULL) lane.overflow |= OVERFLOW.events;
 
   if (lane.firstT < 0 || isAfter(lane.firstT, lane.firstId, t, id)) {
     lane.firstT = t;
@@ -170,13 +127,13 @@ export function applyToSessionLane(lane: SessionLane, event: ShopperEvent): Appl
     lane.platformId = id;
     lane.platform = event.platform;
   }
-  if (event.deviceClass !== null) lane.deviceClasses.add(event.deviceClass);
-  if (event.geo !== null) {
-    if (lane.geo.t.length < LIMITS.sessionEventIds) {
-      insertGeo(lane.geo, t, id, locationIndex(lane.geo, event.geo.country, event.geo.region));
-    } else {
-      lane.overflow |= OVERFLOW.events;
-    }
+  if (event.deviceClass !== null && !lane.deviceClasses.includes(event.deviceClass)) {
+    lane.deviceClasses.push(event.deviceClass);
+  }
+  if (seen !== FULL) {
+    const location = event.geo === null ? -1 : locationIndex(lane.locations, event.geo.country, event.geo.region);
+    if (seen === lane.geo.length) lane.geo.push(location);
+    else lane.geo.splice(seen, 0, location);
   }
   lane.eventsApplied++;
   return 'applied';
@@ -199,8 +156,12 @@ export function sessionExpiresAtMs(lane: SessionLane): number | null {
 
 /** Distinct locations and the number of changes between consecutive geo-carrying events. */
 export function geoSummary(lane: SessionLane): { locations: string[]; changes: number } {
-  const { location, locations } = lane.geo;
   let changes = 0;
-  for (let i = 1; i < location.length; i++) if (location[i] !== location[i - 1]) changes++;
-  return { locations: [...locations], changes };
+  let previous = -1;
+  for (const location of lane.geo) {
+    if (location < 0) continue;
+    if (previous >= 0 && location !== previous) changes++;
+    previous = location;
+  }
+  return { locations: [...lane.locations], changes };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { shopperEvent, T0 } from '../test-support/shopper-events.js';
 import { serializeSessionLane, serializeUserLane } from '../wire.js';
 import { DEFAULT_CONFIG, LIMITS } from './config.js';
-import { evaluateUserLane } from './evaluate.js';
+import { evaluateUserLane, featureHashFields } from './evaluate.js';
 import { createFeatureEngine } from './feature-engine.js';
 import { applyToUserLane, createUserLane, nextUserChangeAtMs, pruneUserLane } from './user-lane.js';
 
@@ -58,5 +58,20 @@ describe('user lane', () => {
     expect(lane.facts.length).toBeLessThan(LIMITS.userFacts);
     const sessionBytes = [...engine.sessionLanes.values()].reduce((n, s) => n + serializeSessionLane(s).length, 0);
     expect(sessionBytes).toBeLessThan(1_000_000);
+  });
+});
+
+describe('feature hash', () => {
+  it('holds every non-empty feature plus version, evaluation time, events applied and overflow', () => {
+    const lane = createUserLane('u1');
+    applyToUserLane(lane, view(1, T0 + 1), DEFAULT_CONFIG);
+    const fields = featureHashFields(evaluateUserLane(lane, T0 + 2), {
+      definitionVersion: '1-abc',
+      evaluatedAtMs: T0 + 2,
+      eventsApplied: lane.eventsApplied,
+    });
+    expect(fields).toMatchObject({ product_view_count_5m: '1', _v: '1-abc', _at: String(T0 + 2), _events: '1' });
+    expect(fields._overflow).toBeUndefined();
+    expect(fields.cart_add_count_5m).toBeUndefined();
   });
 });

@@ -14,7 +14,7 @@
  */
 import type { ShopperEvent } from '../event.js';
 import { type EngineConfig, LIMITS, toBaseMinor } from './config.js';
-import { createSeenEvents, forgetSeenBefore, markSeen, type SeenEvents } from './seen-events.js';
+import { createSeenEvents, DUPLICATE, FULL, forgetSeenBefore, markSeen, type SeenEvents } from './seen-events.js';
 import {
   isAfter,
   isTileInWindow,
@@ -330,9 +330,9 @@ export function applyToUserLane(lane: UserLane, event: ShopperEvent, config: Eng
   const dedupTile = tileIndex(fact.t, LONGEST_WINDOW.tileMs);
   if (dedupTile < lane.prunedBelow) return 'expired';
   const seen = markSeen(lane.seen, fact.t, fact.id, LIMITS.userEventIds);
-  if (seen === false) return 'duplicate';
+  if (seen === DUPLICATE) return 'duplicate';
   // Past the cap an event is still applied, but duplicates can no longer be recognised.
-  if (seen === 'full') lane.overflow |= OVERFLOW.events;
+  if (seen === FULL) lane.overflow |= OVERFLOW.events;
   lane.facts.push(fact);
   if (lane.facts.length >= LIMITS.userFacts) foldFacts(lane);
   lane.eventsApplied++;
