@@ -38,7 +38,7 @@ if (args.has('--help')) {
 const QUICK = args.has('--quick');
 const EVENTS = QUICK ? 200_000 : 1_000_000;
 const USERS = QUICK ? 5_000 : 20_000;
-const REPEATS = QUICK ? 3 : 5;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? (QUICK ? 3 : 5));
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
 
