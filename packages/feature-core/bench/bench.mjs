@@ -17,12 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { fromEnrichedTsv } from '../dist/enriched.js';
 import {
-  applyToSessionLane,
-  applyToUserLane,
   createFeatureEngine,
-  createSessionLane,
-  createUserLane,
-  DEFAULT_CONFIG,
   evaluateSessionLane,
   evaluateUserLane,
   pruneUserLane,
@@ -280,8 +275,7 @@ function toEnrichedTsv(e) {
 const CHUNK = 5_000;
 function run(count, users) {
   const counts = new Map();
-  const userLanes = new Map();
-  const sessionLanes = new Map();
+  const engine = createFeatureEngine();
   let baselineMs = 0;
   let engineMs = 0;
   for (const generated of chunksOf(eventStream(count, users), CHUNK)) {
@@ -296,23 +290,10 @@ function run(count, users) {
     baselineMs += Number(process.hrtime.bigint() - start) / 1e6;
     // The engine: every event into its user lane and session lane (all lanes, all windows).
     start = process.hrtime.bigint();
-    for (const e of chunk) {
-      let user = userLanes.get(e.userKey);
-      if (user === undefined) {
-        user = createUserLane(e.userKey);
-        userLanes.set(e.userKey, user);
-      }
-      applyToUserLane(user, e, DEFAULT_CONFIG);
-      let session = sessionLanes.get(e.sessionKey);
-      if (session === undefined) {
-        session = createSessionLane(e.sessionKey);
-        sessionLanes.set(e.sessionKey, session);
-      }
-      applyToSessionLane(session, e);
-    }
+    for (const e of chunk) engine.apply(e);
     engineMs += Number(process.hrtime.bigint() - start) / 1e6;
   }
-  return { baselineMs, engineMs, lanes: { users: userLanes, sessions: sessionLanes } };
+  return { baselineMs, engineMs, lanes: { users: engine.userLanes, sessions: engine.sessionLanes } };
 }
 
 console.log(`feature-core benchmark${QUICK ? ' (quick)' : ''}`);

@@ -67,15 +67,15 @@ describe('feature engine properties', () => {
         const later = after.map((e) => ({ ...e, eventId: e.eventId.replace('00000000-', '11111111-') }));
         const original = engineWith(before);
         const restored = createFeatureEngine();
-        for (const [key, lane] of original.userLanes) {
+        for (const lane of original.userLanes.values()) {
           const result = deserializeUserLane(serializeUserLane(lane));
           expect(result.ok).toBe(true);
-          if (result.ok) (restored.userLanes as Map<string, typeof lane>).set(key, result.value);
+          if (result.ok) restored.restoreUserLane(result.value);
         }
-        for (const [key, lane] of original.sessionLanes) {
+        for (const lane of original.sessionLanes.values()) {
           const result = deserializeSessionLane(serializeSessionLane(lane));
           expect(result.ok).toBe(true);
-          if (result.ok) (restored.sessionLanes as Map<string, typeof lane>).set(key, result.value);
+          if (result.ok) restored.restoreSessionLane(result.value);
         }
         // Replaying the first batch into the restored copy must be a no-op (ids remembered).
         for (const e of [...before, ...later]) restored.apply(e);

@@ -21,9 +21,12 @@ export interface FeatureEngine {
   readonly config: EngineConfig;
   /** Applies an event to its user and session lanes. Order-insensitive; duplicates count once. */
   apply(event: ShopperEvent): EngineOutcome;
-  /** The user lanes and session lanes, by key (live objects). */
+  /** The user lanes and session lanes, by key (live objects: read them, do not replace them). */
   readonly userLanes: ReadonlyMap<string, UserLane>;
   readonly sessionLanes: ReadonlyMap<string, SessionLane>;
+  /** Puts a lane restored from its wire format (a snapshot, the server's state to rebase on) in place. */
+  restoreUserLane(lane: UserLane): void;
+  restoreSessionLane(lane: SessionLane): void;
   evaluateUser(userKey: string, atMs: number): LaneValues | null;
   evaluateSession(sessionKey: string, atMs: number): LaneValues | null;
   /** Every non-empty Redis string key and its canonical value, as of `atMs`. */
@@ -32,27 +35,63 @@ export interface FeatureEngine {
   prune(nowMs: number): void;
 }
 
+/** A user lane and the session lane its latest event went to: most events stay in that session. */
+interface Route {
+  user: UserLane;
+  session: SessionLane | null;
+}
+
+const APPLY_OUTCOMES: readonly ApplyOutcome[] = ['applied', 'duplicate', 'ignored', 'expired'];
+/** Every (user, session) outcome pair, made once: `apply` allocates nothing for its answer. */
+const OUTCOMES = new Map<string, EngineOutcome>(
+  APPLY_OUTCOMES.flatMap((user) =>
+    APPLY_OUTCOMES.map((session) => [`${user}/${session}`, Object.freeze({ user, session })]),
+  ),
+);
+function outcome(user: ApplyOutcome, session: ApplyOutcome): EngineOutcome {
+  return OUTCOMES.get(`${user}/${session}`) as EngineOutcome;
+}
+
 export function createFeatureEngine(config: EngineConfig = DEFAULT_CONFIG): FeatureEngine {
+  const routes = new Map<string, Route>();
   const userLanes = new Map<string, UserLane>();
   const sessionLanes = new Map<string, SessionLane>();
+
+  function sessionLaneFor(route: Route, sessionKey: string): SessionLane {
+    if (route.session !== null && route.session.sessionKey === sessionKey) return route.session;
+    let session = sessionLanes.get(sessionKey);
+    if (session === undefined) {
+      session = createSessionLane(sessionKey);
+      sessionLanes.set(sessionKey, session);
+    }
+    route.session = session;
+    return session;
+  }
+
   return {
     config,
     userLanes,
     sessionLanes,
     apply(event) {
-      let user = userLanes.get(event.userKey);
-      if (user === undefined) {
-        user = createUserLane(event.userKey);
-        userLanes.set(event.userKey, user);
+      let route = routes.get(event.userKey);
+      if (route === undefined) {
+        route = { user: createUserLane(event.userKey), session: null };
+        routes.set(event.userKey, route);
+        userLanes.set(event.userKey, route.user);
       }
-      const userOutcome = applyToUserLane(user, event, config);
-      if (event.sessionKey === null) return { user: userOutcome, session: 'ignored' };
-      let session = sessionLanes.get(event.sessionKey);
-      if (session === undefined) {
-        session = createSessionLane(event.sessionKey);
-        sessionLanes.set(event.sessionKey, session);
-      }
-      return { user: userOutcome, session: applyToSessionLane(session, event) };
+      const userOutcome = applyToUserLane(route.user, event, config);
+      if (event.sessionKey === null) return outcome(userOutcome, 'ignored');
+      return outcome(userOutcome, applyToSessionLane(sessionLaneFor(route, event.sessionKey), event));
+    },
+    restoreUserLane(lane) {
+      const route = routes.get(lane.userKey);
+      if (route === undefined) routes.set(lane.userKey, { user: lane, session: null });
+      else route.user = lane;
+      userLanes.set(lane.userKey, lane);
+    },
+    restoreSessionLane(lane) {
+      sessionLanes.set(lane.sessionKey, lane);
+      for (const route of routes.values()) if (route.session?.sessionKey === lane.sessionKey) route.session = lane;
     },
     evaluateUser(userKey, atMs) {
       const lane = userLanes.get(userKey);
@@ -75,7 +114,12 @@ export function createFeatureEngine(config: EngineConfig = DEFAULT_CONFIG): Feat
       return out;
     },
     prune(nowMs) {
-      for (const [userKey, lane] of userLanes) if (pruneUserLane(lane, nowMs)) userLanes.delete(userKey);
+      for (const [userKey, lane] of userLanes) {
+        if (pruneUserLane(lane, nowMs)) {
+          userLanes.delete(userKey);
+          routes.delete(userKey);
+        }
+      }
     },
   };
 }
