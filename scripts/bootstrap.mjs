@@ -4,7 +4,7 @@
 // missing, saying what it installs and why.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLog, readRootPackageJson, repoRoot, run, runMain, ScriptError } from './lib.mjs';
+import { createLog, handleHelp, readRootPackageJson, repoRoot, run, runMain, ScriptError } from './lib.mjs';
 
 const log = createLog('bootstrap');
 
@@ -36,12 +36,7 @@ Installs only what is missing, and says why. Steps, in order:
 ${steps.map((step) => `  ${step.name.padEnd(6)} ${step.summary}`).join('\n')}`;
 
 async function main() {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(usage);
-    return;
-  }
-  if (args.length > 0) throw new ScriptError(`unknown argument(s): ${args.join(' ')}\n\n${usage}`);
+  if (handleHelp(usage)) return;
 
   const startedMs = Date.now();
   for (const step of steps) {

@@ -56,6 +56,22 @@ export function run(command, args, options = {}) {
 }
 
 /**
+ * Handles a script's arguments, which are only `--help`/`-h`: prints `usage` and answers true when
+ * asked for help, throws a ScriptError naming anything else.
+ * @param {string} usage
+ * @returns {boolean} true when the script should stop after printing help
+ */
+export function handleHelp(usage) {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return true;
+  }
+  if (args.length > 0) throw new ScriptError(`unknown argument(s): ${args.join(' ')}\n\n${usage}`);
+  return false;
+}
+
+/**
  * Runs a script's main function: a ScriptError prints its message, anything else its stack; both exit 1.
  * @param {ReturnType<typeof createLog>} log
  * @param {() => Promise<void>} main

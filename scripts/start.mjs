@@ -3,7 +3,7 @@
 // what exists today and says where the rest will come from.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLog, repoRoot, run, runMain, ScriptError } from './lib.mjs';
+import { createLog, handleHelp, repoRoot, run, runMain } from './lib.mjs';
 
 const log = createLog('start');
 
@@ -33,12 +33,7 @@ replay ${REPLAY_EXAMPLE} when it exists, and prints which component runs where
 and which issue brings it. Contracts: docs/architecture.md.`;
 
 async function main() {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(usage);
-    return;
-  }
-  if (args.length > 0) throw new ScriptError(`unknown argument(s): ${args.join(' ')}\n\n${usage}`);
+  if (handleHelp(usage)) return;
 
   log.info('building @tandem/feature-core');
   await run('npm', ['run', 'build', '-w', '@tandem/feature-core']);

@@ -23,6 +23,7 @@ import type {
   Marketing,
   Product,
   Promotion,
+  ShopperEvent,
   ShopperEventType,
   Transaction,
 } from './event.js';
@@ -112,19 +113,13 @@ export function parseContextsEnvelope(value: unknown): Result<SelfDescribing[]> 
 export type EventKind = 'page_view' | 'page_ping' | 'self_describing' | 'other';
 
 /** The part of a `ShopperEvent` that comes from the self-describing event and its entities. */
-export interface EventBody {
-  readonly type: ShopperEventType;
-  readonly schema: string | null;
-  readonly products: readonly Product[];
-  readonly cart: Cart | null;
-  readonly listName: string | null;
-  readonly checkoutStep: CheckoutStep | null;
-  readonly transaction: Transaction | null;
-  readonly promotion: Promotion | null;
-  readonly searchTerms: readonly string[] | null;
+export type EventBody = Pick<
+  ShopperEvent,
+  'type' | 'schema' | 'products' | 'cart' | 'listName' | 'checkoutStep' | 'transaction' | 'promotion' | 'searchTerms'
+> & {
   /** `client_session.sessionId`, when the entity is there. */
   readonly clientSessionId: string | null;
-}
+};
 
 /** Entities of these schemas are checked whenever they appear, since features read them. */
 interface Entities {

@@ -208,21 +208,39 @@ function dropOldest<V extends { lastT: number; lastId: string }>(map: Map<string
   if (oldestKey !== undefined) map.delete(oldestKey);
 }
 
-function addProductView(tile: Tile, productId: string, t: number, id: string, price: number, views = 1): void {
-  tile.products ??= new Map();
-  let stat = tile.products.get(productId);
+/**
+ * The stat of `key` in a tile's capped map, created when new. Past `LIMITS.distinctValues` the entry
+ * whose latest view is oldest goes and the tile's `overflow` bit is set. Keeps the latest view stamp.
+ */
+function viewStat<V extends { views: number; lastT: number; lastId: string }>(
+  tile: Tile,
+  map: Map<string, V>,
+  key: string,
+  t: number,
+  id: string,
+  create: () => V,
+  overflowBit: number,
+): V {
+  let stat = map.get(key);
   if (stat === undefined) {
-    stat = { views: 0, firstT: -1, firstId: '', firstPrice: -1, lastT: t, lastId: id };
-    tile.products.set(productId, stat);
-    if (tile.products.size > LIMITS.distinctValues) {
-      dropOldest(tile.products);
-      tile.overflow |= OVERFLOW.products;
+    stat = create();
+    map.set(key, stat);
+    if (map.size > LIMITS.distinctValues) {
+      dropOldest(map);
+      tile.overflow |= overflowBit;
     }
   } else if (isAfter(t, id, stat.lastT, stat.lastId)) {
     stat.lastT = t;
     stat.lastId = id;
   }
-  stat.views += views;
+  stat.views++;
+  return stat;
+}
+
+function addProductView(tile: Tile, productId: string, t: number, id: string, price: number): void {
+  tile.products ??= new Map();
+  const newStat = () => ({ views: 0, firstT: -1, firstId: '', firstPrice: -1, lastT: t, lastId: id });
+  const stat = viewStat(tile, tile.products, productId, t, id, newStat, OVERFLOW.products);
   if (price >= 0 && (stat.firstT < 0 || isAfter(stat.firstT, stat.firstId, t, id))) {
     stat.firstT = t;
     stat.firstId = id;
@@ -230,21 +248,9 @@ function addProductView(tile: Tile, productId: string, t: number, id: string, pr
   }
 }
 
-function addCategoryView(tile: Tile, category: string, t: number, id: string, views = 1): void {
+function addCategoryView(tile: Tile, category: string, t: number, id: string): void {
   tile.categories ??= new Map();
-  let stat = tile.categories.get(category);
-  if (stat === undefined) {
-    stat = { views: 0, lastT: t, lastId: id };
-    tile.categories.set(category, stat);
-    if (tile.categories.size > LIMITS.distinctValues) {
-      dropOldest(tile.categories);
-      tile.overflow |= OVERFLOW.categories;
-    }
-  } else if (isAfter(t, id, stat.lastT, stat.lastId)) {
-    stat.lastT = t;
-    stat.lastId = id;
-  }
-  stat.views += views;
+  viewStat(tile, tile.categories, category, t, id, () => ({ views: 0, lastT: t, lastId: id }), OVERFLOW.categories);
 }
 
 function addOrder(tile: Tile, transactionId: string, order: OrderStat): void {
