@@ -8,10 +8,10 @@
 import { parseJson } from './encoding.js';
 import type { EngineConfig } from './engine/config.js';
 import { LIMITS } from './engine/config.js';
-import type { SeenEvents } from './engine/seen-events.js';
+import { markSeen, type SeenEvents, seenCount, seenId, seenTime } from './engine/seen-events.js';
 import { createSessionLane, type SessionLane } from './engine/session-lane.js';
 import { createTile, createUserLane, FACT_KINDS, type Tile, type UserLane } from './engine/user-lane.js';
-import { isAfter, WINDOWS } from './engine/windows.js';
+import { WINDOWS } from './engine/windows.js';
 import { ok, type Result, reject } from './result.js';
 import { definitionVersion } from './version.js';
 
@@ -43,7 +43,7 @@ type Wire = unknown[];
 /** Seen events as a flat [time, id ref, time, id ref, ...] list, in (time, id) order. */
 function encodeSeen(seen: SeenEvents, ref: (id: string) => number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < seen.t.length; i++) out.push(seen.t[i] as number, ref(seen.id[i] as string));
+  for (let i = 0; i < seenCount(seen); i++) out.push(seenTime(seen, i), ref(seenId(seen, i)));
   return out;
 }
 
@@ -142,14 +142,9 @@ function decodeSeen(value: unknown, id: (i: unknown) => string, into: SeenEvents
   const flat = arr(value);
   if (flat.length % 2 !== 0 || flat.length / 2 > cap) throw new WireShapeError('bad seen-event list');
   for (let i = 0; i < flat.length; i += 2) {
-    const t = num(flat[i]);
-    const eventId = id(flat[i + 1]);
-    const n = into.t.length;
-    if (n > 0 && !isAfter(t, eventId, into.t[n - 1] as number, into.id[n - 1] as string)) {
+    // markSeen appends in-order pairs; anything else means the list was not in (time, id) order.
+    if (markSeen(into, num(flat[i]), id(flat[i + 1]), cap) !== i / 2)
       throw new WireShapeError('seen events out of order');
-    }
-    into.t.push(t);
-    into.id.push(eventId);
   }
 }
 
@@ -313,7 +308,7 @@ export function deserializeSessionLane(text: string, config?: EngineConfig): Res
       lane.geo.push(index);
     }
     decodeSeen(h.seen, id, lane.seen, LIMITS.sessionEventIds);
-    if (lane.geo.length !== lane.seen.t.length) throw new WireShapeError('geo sequence not aligned with seen events');
+    if (lane.geo.length !== seenCount(lane.seen)) throw new WireShapeError('geo sequence not aligned with seen events');
     lane.eventsApplied = num(h.eventsApplied);
     lane.overflow = num(h.overflow);
     return ok(lane);
