@@ -70,10 +70,14 @@ export function evaluateUserLane(lane: UserLane, atMs: number): LaneValues {
   return out;
 }
 
-/** Evaluates every session feature of a lane at `atMs`. Pure. */
-export function evaluateSessionLane(lane: SessionLane, _atMs: number): LaneValues {
+/**
+ * Evaluates every session feature of a lane at `atMs`. Pure. Session values do not change with time,
+ * but they expire with their keys, 24 h after the session's last event: from then on there are none.
+ */
+export function evaluateSessionLane(lane: SessionLane, atMs: number): LaneValues {
   const out = emptyLaneValues();
   const expiresAt = sessionExpiresAtMs(lane);
+  if (expiresAt !== null && atMs >= expiresAt) return out;
   for (const def of SESSION_FEATURES) put(out, def, def.name, def.compute(lane), expiresAt, lane.overflow);
   return out;
 }

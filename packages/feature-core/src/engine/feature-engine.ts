@@ -7,7 +7,7 @@ import type { ShopperEvent } from '../event.js';
 import { sessionFeatureKey, userFeatureKey } from '../keys.js';
 import { DEFAULT_CONFIG, type EngineConfig } from './config.js';
 import { evaluateSessionLane, evaluateUserLane, type LaneValues } from './evaluate.js';
-import { applyToSessionLane, createSessionLane, type SessionLane } from './session-lane.js';
+import { applyToSessionLane, createSessionLane, type SessionLane, sessionExpiresAtMs } from './session-lane.js';
 import { type ApplyOutcome, applyToUserLane, createUserLane, pruneUserLane, type UserLane } from './user-lane.js';
 
 /** What applying one event did to each lane it reached. */
@@ -31,7 +31,12 @@ export interface FeatureEngine {
   evaluateSession(sessionKey: string, atMs: number): LaneValues | null;
   /** Every non-empty Redis string key and its canonical value, as of `atMs`. */
   keyValuesAt(atMs: number): Record<string, string>;
-  /** Frees tiles no evaluation at or after `nowMs` needs; drops user lanes left empty. */
+  /**
+   * Frees what no evaluation at or after `nowMs` needs: tiles that left every window, user lanes left
+   * empty, and session lanes whose keys have expired (24 h after their last event). A closed session
+   * stays until then, so a late event for it still finds its state; a writer that must free closed
+   * sessions sooner snapshots them first (the aggregator does).
+   */
   prune(nowMs: number): void;
 }
 
@@ -119,6 +124,12 @@ export function createFeatureEngine(config: EngineConfig = DEFAULT_CONFIG): Feat
           userLanes.delete(userKey);
           routes.delete(userKey);
         }
+      }
+      for (const [sessionKey, lane] of sessionLanes) {
+        if ((sessionExpiresAtMs(lane) ?? Number.NEGATIVE_INFINITY) <= nowMs) sessionLanes.delete(sessionKey);
+      }
+      for (const route of routes.values()) {
+        if (route.session !== null && !sessionLanes.has(route.session.sessionKey)) route.session = null;
       }
     },
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shopperEvent, T0 } from '../test-support/shopper-events.js';
+import { createFeatureEngine } from './feature-engine.js';
 import {
   applyToSessionLane,
   createSessionLane,
@@ -41,5 +42,22 @@ describe('session lane', () => {
     applyToSessionLane(lane, shopperEvent({ n: 2, t: T0 + 20 * 60_000, type: 'page_ping' }));
     expect(lane.pageViews).toBe(1);
     expect(isSessionClosed(lane, T0 + 45 * 60_000)).toBe(false);
+  });
+});
+
+describe('engine pruning of sessions', () => {
+  it('keeps a closed session until its keys expire, then frees it', () => {
+    const engine = createFeatureEngine();
+    engine.apply(shopperEvent({ n: 1, t: T0, type: 'page_view' }));
+    engine.prune(T0 + 31 * 60_000); // closed, keys still live
+    expect(engine.sessionLanes.has('s1')).toBe(true);
+    expect(engine.keyValuesAt(T0 + 31 * 60_000)['session:s1:session_page_count']).toBe('1');
+    expect(engine.keyValuesAt(T0 + 24 * 60 * 60_000 - 1)['session:s1:session_page_count']).toBe('1');
+    expect(engine.keyValuesAt(T0 + 24 * 60 * 60_000)['session:s1:session_page_count']).toBeUndefined();
+    engine.prune(T0 + 24 * 60 * 60_000); // keys expired
+    expect(engine.sessionLanes.has('s1')).toBe(false);
+    // A new event for the same key starts from its own state, without a stale route.
+    engine.apply(shopperEvent({ n: 2, t: T0 + 24 * 60 * 60_000 + 1, type: 'page_view' }));
+    expect(engine.sessionLanes.get('s1')?.pageViews).toBe(1);
   });
 });

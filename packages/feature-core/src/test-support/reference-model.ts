@@ -122,12 +122,14 @@ function userValues(events: readonly ShopperEvent[], userKey: string, atMs: numb
   return out;
 }
 
-function sessionValues(events: readonly ShopperEvent[], sessionKey: string): Record<string, string> {
+function sessionValues(events: readonly ShopperEvent[], sessionKey: string, atMs: number): Record<string, string> {
   const mine = unique(events).filter((e) => e.sessionKey === sessionKey);
   const out: Record<string, string> = {};
   if (mine.length === 0) return out;
   const first = mine[0] as ShopperEvent;
   const last = mine[mine.length - 1] as ShopperEvent;
+  // Session keys expire 24 h after the session's last event.
+  if (atMs >= last.eventTimeMs + 24 * 60 * 60_000) return out;
   out.session_duration = String(last.eventTimeMs - first.eventTimeMs);
   const pages = mine.filter((e) => e.type === 'page_view');
   if (pages.length > 0) out.session_page_count = String(pages.length);
@@ -159,7 +161,7 @@ export function referenceKeyValues(events: readonly ShopperEvent[], atMs: number
     for (const [field, value] of Object.entries(userValues(events, user, atMs))) out[`user:${user}:${field}`] = value;
   }
   for (const session of new Set(events.flatMap((e) => (e.sessionKey === null ? [] : [e.sessionKey])))) {
-    for (const [field, value] of Object.entries(sessionValues(events, session))) {
+    for (const [field, value] of Object.entries(sessionValues(events, session, atMs))) {
       out[`session:${session}:${field}`] = value;
     }
   }
