@@ -242,7 +242,7 @@ export function deserializeUserLane(text: string, config?: EngineConfig): Result
         id: id(i),
         kind: factKind,
         key: str(key),
-        category: str(category),
+        category: category === null ? null : str(category),
         money: num(money),
       });
     }

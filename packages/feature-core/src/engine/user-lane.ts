@@ -110,8 +110,8 @@ export interface Fact {
   readonly kind: FactKind;
   /** Product id (product_view) or transaction id (transaction); '' otherwise. */
   readonly key: string;
-  /** Category (product_view) or list name (list_view); '' when none. */
-  readonly category: string;
+  /** Category (product_view) or list name (list_view); null when none (a list without a name). */
+  readonly category: string | null;
   /** Product price, cart total or revenue; -1 when absent or its currency has no rate. */
   readonly money: number;
 }
@@ -134,18 +134,18 @@ export function factOf(event: ShopperEvent, config: EngineConfig): Fact | null {
       return { t, id, kind: 'product_view', key: p.id, category: p.category, money };
     }
     case 'list_view':
-      return { t, id, kind: 'list_view', key: '', category: event.listName ?? '', money: -1 };
+      return { t, id, kind: 'list_view', key: '', category: event.listName, money: -1 };
     case 'add_to_cart':
     case 'remove_from_cart': {
       const cart = event.cart;
       const money = cart === null ? -1 : (toBaseMinor(cart.totalValueMinor, cart.currency, config) ?? -1);
-      return { t, id, kind: event.type, key: '', category: '', money };
+      return { t, id, kind: event.type, key: '', category: null, money };
     }
     case 'transaction': {
       const x = event.transaction;
       if (x === null) return null;
       const money = toBaseMinor(x.revenueMinor, x.currency, config) ?? -1;
-      return { t, id, kind: 'transaction', key: x.transactionId, category: '', money };
+      return { t, id, kind: 'transaction', key: x.transactionId, category: null, money };
     }
     default:
       return null;
@@ -280,11 +280,11 @@ function addFact(tile: Tile, f: Fact): void {
         if (f.money > tile.maxPrice) tile.maxPrice = f.money;
       }
       addProductView(tile, f.key, t, id, f.money);
-      addCategoryView(tile, f.category, t, id);
+      if (f.category !== null) addCategoryView(tile, f.category, t, id);
       return;
     case 'list_view':
       // A list view without a name counts nowhere.
-      if (f.category !== '') addCategoryView(tile, f.category, t, id);
+      if (f.category !== null) addCategoryView(tile, f.category, t, id);
       return;
     case 'add_to_cart':
     case 'remove_from_cart':
