@@ -54,16 +54,26 @@ export type CanonicalJson =
 export function canonicalJson(value: CanonicalJson): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
-    const items = [...(value as readonly CanonicalJson[])];
-    items.sort((a, b) => {
+    const items = value as readonly CanonicalJson[];
+    // Sets of strings (device classes, locations) sort as they are; anything else by its canonical text.
+    if (items.every((item) => typeof item === 'string')) {
+      return `[${[...(items as readonly string[])].sort(compareCodeUnits).map((item) => JSON.stringify(item)).join(',')}]`;
+    }
+    const sorted = [...items].sort((a, b) => {
       if (typeof a === 'number' && typeof b === 'number') return a - b;
       return compareCodeUnits(canonicalJson(a), canonicalJson(b));
     });
-    return `[${items.map(canonicalJson).join(',')}]`;
+    return `[${sorted.map(canonicalJson).join(',')}]`;
   }
   const record = value as { readonly [key: string]: CanonicalJson };
   const keys = Object.keys(record).sort(compareCodeUnits);
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k] as CanonicalJson)}`).join(',')}}`;
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const item = record[key] as CanonicalJson;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${typeof item === 'number' && Number.isFinite(item) ? String(item) : canonicalJson(item)}`;
+  }
+  return `${out}}`;
 }
 
 /** The value types features declare; each has one canonical text form. */

@@ -41,8 +41,16 @@ function put(
   if (value === null) return;
   out.values.set(field, value);
   if (expiresAtMs !== null) out.expiresAtMs.set(field, expiresAtMs);
-  if (hasOverflowed(def, overflow)) out.overflowed.push(field);
+  if (overflow !== 0 && hasOverflowed(def, overflow)) out.overflowed.push(field);
 }
+
+/** Per window (in `WINDOWS` order), its rolling features with their field names, built once. */
+const ROLLING_FIELDS = WINDOWS.map((spec) =>
+  ROLLING_FEATURES.filter((def) => def.windows.includes(spec.id)).map((def) => ({
+    def,
+    field: rollingField(def.name, spec.id),
+  })),
+);
 
 /** Evaluates every user feature of a lane at `atMs`. Pure. */
 export function evaluateUserLane(lane: UserLane, atMs: number): LaneValues {
@@ -53,10 +61,7 @@ export function evaluateUserLane(lane: UserLane, atMs: number): LaneValues {
     const view = windowView(lane, w, atMs);
     views.push(view);
     const expiresAt = windowExpiresAtMs(lane, w);
-    for (const def of ROLLING_FEATURES) {
-      if (!def.windows.includes(spec.id)) continue;
-      put(out, def, rollingField(def.name, spec.id), def.compute(view), expiresAt, view.overflow);
-    }
+    for (const { def, field } of ROLLING_FIELDS[w] ?? []) put(out, def, field, def.compute(view), expiresAt, view.overflow);
   }
   for (const def of USER_FEATURES) {
     const w = WINDOWS.findIndex((spec) => spec.id === def.window);

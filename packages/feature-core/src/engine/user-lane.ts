@@ -481,7 +481,8 @@ export function nextUserChangeAtMs(lane: UserLane, atMs: number): number | null 
 export function windowExpiresAtMs(lane: UserLane, w: number): number | null {
   const spec = WINDOWS[w] as WindowSpec;
   let latest = Number.NEGATIVE_INFINITY;
-  for (const index of occupiedTiles(lane, w)) if (index > latest) latest = index;
+  for (const index of (lane.windows[w] as Map<number, Tile>).keys()) if (index > latest) latest = index;
+  for (const fact of lane.facts) latest = Math.max(latest, tileIndex(fact.t, spec.tileMs));
   return Number.isFinite(latest) ? tileLeavesAtMs(latest, spec) : null;
 }
 
