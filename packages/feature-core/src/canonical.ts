@@ -57,7 +57,10 @@ export function canonicalJson(value: CanonicalJson): string {
     const items = value as readonly CanonicalJson[];
     // Sets of strings (device classes, locations) sort as they are; anything else by its canonical text.
     if (items.every((item) => typeof item === 'string')) {
-      return `[${[...(items as readonly string[])].sort(compareCodeUnits).map((item) => JSON.stringify(item)).join(',')}]`;
+      return `[${[...(items as readonly string[])]
+        .sort(compareCodeUnits)
+        .map((item) => JSON.stringify(item))
+        .join(',')}]`;
     }
     const sorted = [...items].sort((a, b) => {
       if (typeof a === 'number' && typeof b === 'number') return a - b;

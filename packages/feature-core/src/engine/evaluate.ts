@@ -57,11 +57,11 @@ export function evaluateUserLane(lane: UserLane, atMs: number): LaneValues {
   const out = emptyLaneValues();
   const views: WindowView[] = [];
   for (let w = 0; w < WINDOWS.length; w++) {
-    const spec = WINDOWS[w] as (typeof WINDOWS)[number];
     const view = windowView(lane, w, atMs);
     views.push(view);
     const expiresAt = windowExpiresAtMs(lane, w);
-    for (const { def, field } of ROLLING_FIELDS[w] ?? []) put(out, def, field, def.compute(view), expiresAt, view.overflow);
+    for (const { def, field } of ROLLING_FIELDS[w] ?? [])
+      put(out, def, field, def.compute(view), expiresAt, view.overflow);
   }
   for (const def of USER_FEATURES) {
     const w = WINDOWS.findIndex((spec) => spec.id === def.window);
