@@ -365,72 +365,8 @@ const heavyBytes = serializeUserLane(heavy.userLanes.get('u0')) + serializeSessi
 const heavyStateBytes = heavyBytes.length;
 
 // Decoding: enriched TSV lines per second (the server's input format), for context.
-const sampleLine = [
-  'shop',
-  'web',
-  '2026-03-02 10:00:01.000',
-  '2026-03-02 10:00:00.120',
-  '2026-03-02 10:00:00.000',
-  'unstruct',
-  '00000000-0000-4000-8000-000000000001',
-  '',
-  'sp',
-  'js-4.10.0',
-  'tandem',
-  'tandem',
-  '',
-  '127.0.0.1',
-  '',
-  'duid-1',
-  '1',
-  'nuid',
-  'NL',
-  'NH',
-  'Amsterdam',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  'https://shop.test/p/1',
-  'Shoe',
-  '',
-  'https',
-  'shop.test',
-  '443',
-  '/p/1',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '{"schema":"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0","data":[{"schema":"iglu:com.snowplowanalytics.snowplow.ecommerce/product/jsonschema/1-0-0","data":{"id":"p1","category":"Shoes","price":42.99,"currency":"USD"}},{"schema":"iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-2","data":{"userId":"duid-1","sessionId":"7c3b1c3e-2a7b-4c55-9d11-0b2f0f3c8a10","sessionIndex":1,"previousSessionId":null,"storageMechanism":"LOCAL_STORAGE","firstEventId":"00000000-0000-4000-8000-000000000001","firstEventTimestamp":"2026-03-02T10:00:00.000Z","eventIndex":1}}]}',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '{"schema":"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0","data":{"schema":"iglu:com.snowplowanalytics.snowplow.ecommerce/snowplow_ecommerce_action/jsonschema/1-0-2","data":{"type":"product_view"}}}',
-];
-while (sampleLine.length < 131) sampleLine.push('');
-sampleLine[77] = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36';
-sampleLine[123] = 'sid-1';
-sampleLine[124] = '2026-03-02 10:00:00.000';
-const tsv = sampleLine.join('\t');
+// A product view with its product and session entities, as every other benchmark event is written.
+const tsv = toEnrichedTsv([...eventStream(100, 1)].find((e) => e.type === 'product_view'));
 if (!fromEnrichedTsv(tsv).ok)
   throw new Error(`benchmark TSV line does not decode: ${JSON.stringify(fromEnrichedTsv(tsv))}`);
 const decodeRates = [];

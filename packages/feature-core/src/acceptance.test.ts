@@ -16,11 +16,7 @@ import {
   toMinorUnits,
 } from './acceptance.js';
 import { ECOMMERCE_ACTION_TYPES } from './event.js';
-import type { Result } from './result.js';
-
-function reasonOf(result: Result<unknown>): string {
-  return result.ok ? 'ok' : result.reason;
-}
+import { reasonOf } from './test-support/results.js';
 
 const PRODUCT = { id: 'sku-101', category: 'Running Shoes', price: 119.99, currency: 'USD' };
 const TRANSACTION = {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Result } from './result.js';
 import {
   buildEventBody,
   classifyDevice,
@@ -11,10 +10,7 @@ import {
   type SelfDescribing,
 } from './snowplow.js';
 import { DESKTOP_USER_AGENT, PHONE_USER_AGENT, SCHEMAS } from './test-support/builders.js';
-
-function reasonOf(result: Result<unknown>): string {
-  return result.ok ? 'ok' : result.reason;
-}
+import { reasonOf } from './test-support/results.js';
 
 function sd(uri: string, data: unknown): SelfDescribing {
   const schema = parseIgluUri(uri);

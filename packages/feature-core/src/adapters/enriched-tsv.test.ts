@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../result.js';
 import {
   DESKTOP_USER_AGENT,
   ENRICHED_FIELD_NAMES,
@@ -11,6 +10,7 @@ import {
   unstructEnvelope,
   uuid,
 } from '../test-support/builders.js';
+import { okValue, reasonOf } from '../test-support/results.js';
 import {
   INVALID_SPECS,
   KINDS,
@@ -22,14 +22,8 @@ import {
 } from '../test-support/sample-specs.js';
 import { ENRICHED_FIELD_COUNT, ENRICHED_FIELDS, fromEnrichedTsv, parseEnrichedTimestamp } from './enriched-tsv.js';
 
-function reasonOf(result: Result<unknown>): string {
-  return result.ok ? 'ok' : result.reason;
-}
-
 function decoded(line: string) {
-  const result = fromEnrichedTsv(line);
-  if (!result.ok) throw new Error(`expected an event, got ${result.reason}: ${result.detail}`);
-  return result.value;
+  return okValue(fromEnrichedTsv(line));
 }
 
 const DAY_MS = 24 * 3600_000;

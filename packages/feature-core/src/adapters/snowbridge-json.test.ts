@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../result.js';
 import { SCHEMAS, type SnowbridgeMessage, snowbridgeJson, uuid } from '../test-support/builders.js';
+import { okValue, reasonOf } from '../test-support/results.js';
 import {
   INVALID_SPECS,
   KINDS,
@@ -12,14 +12,8 @@ import {
 } from '../test-support/sample-specs.js';
 import { fromSnowbridgeJson } from './snowbridge-json.js';
 
-function reasonOf(result: Result<unknown>): string {
-  return result.ok ? 'ok' : result.reason;
-}
-
 function decoded(message: unknown) {
-  const result = fromSnowbridgeJson(message);
-  if (!result.ok) throw new Error(`expected an event, got ${result.reason}: ${result.detail}`);
-  return result.value;
+  return okValue(fromSnowbridgeJson(message));
 }
 
 /** A message with one nested field replaced, e.g. `edit(m, ['enrich', 'user'], {...})`. */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Result } from '../result.js';
 import {
   base64UrlText,
   contextsEnvelope,
@@ -9,6 +8,7 @@ import {
   unstructEnvelope,
   uuid,
 } from '../test-support/builders.js';
+import { okValue, reasonOf } from '../test-support/results.js';
 import {
   INVALID_SPECS,
   KINDS,
@@ -20,14 +20,8 @@ import {
 } from '../test-support/sample-specs.js';
 import { fromTrackerPayload } from './tracker-payload.js';
 
-function reasonOf(result: Result<unknown>): string {
-  return result.ok ? 'ok' : result.reason;
-}
-
 function decoded(payload: unknown) {
-  const result = fromTrackerPayload(payload);
-  if (!result.ok) throw new Error(`expected an event, got ${result.reason}: ${result.detail}`);
-  return result.value;
+  return okValue(fromTrackerPayload(payload));
 }
 
 describe('fromTrackerPayload: accepted events', () => {
