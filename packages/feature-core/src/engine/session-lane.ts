@@ -130,8 +130,9 @@ export function applyToSessionLane(lane: SessionLane, event: ShopperEvent): Appl
   if (event.deviceClass !== null && !lane.deviceClasses.includes(event.deviceClass)) {
     lane.deviceClasses.push(event.deviceClass);
   }
+  const location = event.geo === null ? -1 : locationIndex(lane.locations, event.geo.country, event.geo.region);
+  // Past the cap the location still counts as seen, but the sequence (region changes) stops growing.
   if (seen !== FULL) {
-    const location = event.geo === null ? -1 : locationIndex(lane.locations, event.geo.country, event.geo.region);
     if (seen === lane.geo.length) lane.geo.push(location);
     else lane.geo.splice(seen, 0, location);
   }
