@@ -66,6 +66,20 @@ export default defineConfig({
       },
       {
         extends: true,
+        root: 'infra',
+        // Integration tests start real brokers and servers: give them time, and run files one at a
+        // time so two brokers never compete for the machine's 2 cores.
+        test: {
+          name: 'infra',
+          environment: 'node',
+          include: ['src/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
         root: 'apps/edge-aggregator',
         test: { name: 'edge-aggregator', environment: 'node', include: ['src/**/*.test.ts'] },
       },
