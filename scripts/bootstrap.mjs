@@ -27,6 +27,11 @@ const steps = [
     summary: 'npm dependencies installed with `npm ci` when node_modules is missing or older than package-lock.json',
     run: ensureNpmDependencies,
   },
+  {
+    name: 'infra',
+    summary: 'Java present; Kafka broker jars from Maven Central (infra/src/cli/prepare.ts, needs the npm step)',
+    run: prepareInfrastructure,
+  },
 ];
 
 const usage = `Usage: node scripts/bootstrap.mjs [--help]
@@ -120,6 +125,12 @@ function npmInstallReason(lockfile) {
     return 'package-lock.json is newer than the last install (node_modules/.package-lock.json)';
   }
   return null;
+}
+
+/** Runs the infrastructure preparation, written in TypeScript (it needs the npm dependencies). */
+async function prepareInfrastructure() {
+  await run('npx', ['--no-install', 'tsx', join('infra', 'src', 'cli', 'prepare.ts')]);
+  return 'ready';
 }
 
 runMain(log, main);
