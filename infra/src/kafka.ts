@@ -118,6 +118,8 @@ export interface RunningKafka {
   readonly dataDir: string;
   /** Milliseconds from spawning the JVM until the admin API answered and topics existed. */
   readonly startMs: number;
+  /** Milliseconds spent formatting KRaft storage first (0 when the data directory was reused). */
+  readonly formatMs: number;
   /** SIGTERM (the broker's shutdown hook), SIGKILL after the timeout; removes a temporary data dir. */
   stop(): Promise<void>;
 }
@@ -235,6 +237,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<RunningKaf
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
   };
 
+  const formatting = Date.now();
   if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
     // A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
     const clusterId = randomBytes(16).toString('base64url');
@@ -250,6 +253,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<RunningKaf
     }
   }
 
+  const formatMs = Date.now() - formatting;
   const started = Date.now();
   const child = spawn('java', [...jvm, 'kafka.Kafka', propertiesFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lastLines: string[] = [];
@@ -294,5 +298,5 @@ export async function startKafka(options: KafkaOptions = {}): Promise<RunningKaf
     await stop();
     throw new KafkaLauncherError('topics_failed', `creating topics failed: ${(error as Error).message}`, true);
   }
-  return { brokers, port, pid: child.pid as number, dataDir, startMs: Date.now() - started, stop };
+  return { brokers, port, pid: child.pid as number, dataDir, startMs: Date.now() - started, formatMs, stop };
 }
