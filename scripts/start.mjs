@@ -1,68 +1,41 @@
 #!/usr/bin/env node
-// What `npm start` runs after the bootstrap. The local stack is being built issue by issue; this runs
-// what exists today and says where the rest will come from.
-import { existsSync } from 'node:fs';
+// What `npm start` runs after the bootstrap: the local stack (infra/src/cli/stack.ts: Kafka, Redis,
+// the Upstash-compatible REST endpoint, and the apps as later issues add them). It runs in the
+// foreground; Ctrl-C reaches it and it stops everything it started.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createLog, handleHelp, repoRoot, run, runMain } from './lib.mjs';
+import { createLog, handleHelp, repoRoot, runMain, ScriptError } from './lib.mjs';
 
 const log = createLog('start');
-
-const REPLAY_EXAMPLE = 'packages/feature-core/examples/replay.mjs';
-
-/** What runs where once the stack is complete; `status` says what exists today. */
-const COMPONENTS = [
-  { component: 'feature-core', where: 'packages/feature-core', address: '(library)', status: 'built now' },
-  { component: 'Kafka (KRaft)', where: 'infra/', address: '127.0.0.1:9092', status: 'issue 3' },
-  { component: 'Redis', where: 'infra/', address: 'redis://127.0.0.1:6379', status: 'issue 3' },
-  { component: 'Upstash-compatible REST', where: 'infra/', address: 'http://127.0.0.1:8079', status: 'issue 3' },
-  { component: 'collector + enrich', where: '(issue 4 decides)', address: 'http://127.0.0.1:9090', status: 'issue 4' },
-  {
-    component: 'edge-aggregator',
-    where: 'apps/edge-aggregator',
-    address: 'http://127.0.0.1:9464 (/healthz, /metrics)',
-    status: 'issue 5',
-  },
-  { component: 'store (Next.js)', where: 'apps/store', address: 'http://127.0.0.1:3000', status: 'issue 6' },
-];
 
 const usage = `Usage: npm start            (bootstrap, then this script)
        node scripts/start.mjs [--help]
 
-Today: builds packages/feature-core (npm run build -w @tandem/feature-core), runs the demo
-replay ${REPLAY_EXAMPLE} when it exists, and prints which component runs where
-and which issue brings it. Contracts: docs/architecture.md.`;
+Starts the local stack in the foreground and prints where to look:
+  Kafka 127.0.0.1:9092, Redis redis://127.0.0.1:6379 (an existing server is reused),
+  the Upstash-compatible REST endpoint http://127.0.0.1:8079 (token in .env.local).
+Ctrl-C stops everything it started. Environment variables override every address
+(docs/architecture.md). \`npm run demo\` replays a shopper journey through feature-core.`;
 
 async function main() {
   if (handleHelp(usage)) return;
-
-  log.info('building @tandem/feature-core');
-  await run('npm', ['run', 'build', '-w', '@tandem/feature-core']);
-
-  if (existsSync(join(repoRoot, REPLAY_EXAMPLE))) {
-    log.info(`replaying the demo journey: node ${REPLAY_EXAMPLE}`);
-    await run(process.execPath, [REPLAY_EXAMPLE]);
-  } else {
-    log.info(`no ${REPLAY_EXAMPLE} yet: skipping the demo replay`);
-  }
-
-  log.info('what runs where (the services arrive with the issues listed):');
-  console.log(formatTable(COMPONENTS));
-}
-
-/**
- * Plain-text table with a header row, columns padded to their widest cell.
- * @param {readonly Record<string, string>[]} rows all with the same keys
- */
-function formatTable(rows) {
-  const columns = Object.keys(rows[0] ?? {});
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => (row[column] ?? '').length)));
-  /** @param {readonly string[]} cells */
-  const line = (cells) => `  ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
-  return [
-    line(columns),
-    line(widths.map((width) => '-'.repeat(width))),
-    ...rows.map((row) => line(columns.map((c) => row[c] ?? ''))),
-  ].join('\n');
+  const child = spawn('npx', ['--no-install', 'tsx', join('infra', 'src', 'cli', 'stack.ts')], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  // The terminal sends Ctrl-C to the whole process group, so the stack sees it too; a SIGTERM to this
+  // process is passed on. Either way the stack stops what it started before it exits.
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    stopping = true;
+    child.kill('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stopping = true;
+  });
+  const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(signal ? 1 : exitCode)));
+  if (code !== 0 && !stopping) throw new ScriptError(`the stack exited with code ${code}`);
+  log.info(stopping ? 'stopped' : 'the stack exited');
 }
 
 runMain(log, main);

@@ -7,12 +7,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { ensureKafkaJars } from '../kafka.js';
+import { ensureSystemPackage } from '../system-packages.js';
 
 const USAGE = `Usage: npx tsx infra/src/cli/prepare.ts [--help]
 
 Installs what the local stack and the tests need when it is missing:
   java    checks that a Java runtime (17+) is on PATH, for the Kafka broker
-  kafka   the Apache Kafka broker jars, copied from Maven Central into .cache/kafka/libs`;
+  kafka   the Apache Kafka broker jars, copied from Maven Central into .cache/kafka/libs
+  redis   redis-server (Debian package), which tests start on their own ports and npm start
+          starts when no Redis answers at REDIS_URL; installed with apt-get when running as root`;
 
 function log(line: string): void {
   console.log(`[prepare] ${line}`);
@@ -40,6 +43,15 @@ async function main(): Promise<void> {
   if (args.length > 0) throw new Error(`unknown argument(s): ${args.join(' ')}\n\n${USAGE}`);
   log(`java: ${checkJava()}`);
   log(`kafka: jars in ${await ensureKafkaJars(log)}`);
+  const redisServer = await ensureSystemPackage(
+    {
+      binary: 'redis-server',
+      debianPackage: 'redis-server',
+      why: 'to run Redis for the integration tests and for `npm start` when none is running',
+    },
+    { log },
+  );
+  log(`redis: ${redisServer}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,135 @@
+/**
+ * `npm start`: the local stack. Starts Kafka, Redis (unless one already answers at REDIS_URL) and the
+ * Upstash-compatible REST endpoint, then every app that exists (later issues add theirs to SERVICES),
+ * prints where to look, streams each part's log lines with its name, and on Ctrl-C (or SIGTERM) stops
+ * everything it started, newest first.
+ *
+ *   npx tsx infra/src/cli/stack.ts [--help]
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureLocalSecrets, loadEnvLocalIntoProcess } from '../env-local.js';
+import { startKafka } from '../kafka.js';
+import { isListening } from '../ports.js';
+import { ensureRedis } from '../redis.js';
+import { createRestEndpoint } from '../rest/endpoint.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+const USAGE = `Usage: npm start
+       npx tsx infra/src/cli/stack.ts [--help]
+
+Starts the local stack and keeps it running until Ctrl-C:
+  kafka   Apache Kafka (KRaft, single node) on KAFKA_BROKERS (default 127.0.0.1:9092), data in .cache/kafka/data
+  redis   the server at REDIS_URL (default redis://127.0.0.1:6379), or a redis-server started on that port
+  rest    the Upstash-compatible REST endpoint on UPSTASH_REDIS_REST_URL (default http://127.0.0.1:8079)
+Secrets (UPSTASH_REDIS_REST_TOKEN, ...) are generated on the first run into .env.local.`;
+
+/** A part of the stack that is running. */
+interface Running {
+  readonly name: string;
+  readonly url: string;
+  readonly note: string;
+  stop(): Promise<void>;
+}
+
+function logger(name: string): (line: string) => void {
+  const tag = `[${name}]`.padEnd(8);
+  return (line) => {
+    if (line.trim() !== '') console.log(`${tag} ${line}`);
+  };
+}
+
+function portOf(address: string, fallback: number): number {
+  const port = Number(/:(\d+)(?:\/|$)/.exec(address)?.[1]);
+  return Number.isInteger(port) && port > 0 ? port : fallback;
+}
+
+async function startStack(): Promise<Running[]> {
+  const running: Running[] = [];
+  try {
+    const secrets = ensureLocalSecrets();
+    loadEnvLocalIntoProcess();
+    if (secrets.generated.length > 0) logger('stack')(`generated ${secrets.generated.join(', ')} into .env.local`);
+
+    const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+    const kafkaPort = portOf(brokers, 9092);
+    if (await isListening(kafkaPort)) {
+      throw new Error(
+        `port ${kafkaPort} is already in use: is another \`npm start\` running? Stop it, or set KAFKA_BROKERS to a free port`,
+      );
+    }
+    const kafka = await startKafka({
+      port: kafkaPort,
+      controllerPort: kafkaPort + 1,
+      dataDir: join(REPO_ROOT, '.cache', 'kafka', 'data'),
+      log: logger('kafka'),
+    });
+    running.push({
+      name: 'kafka',
+      url: kafka.brokers,
+      note: `started in ${(kafka.startMs / 1000).toFixed(1)} s`,
+      stop: kafka.stop,
+    });
+
+    const redis = await ensureRedis({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', log: logger('redis') });
+    running.push({
+      name: 'redis',
+      url: redis.url,
+      note: redis.startedByUs ? 'started by npm start' : 'already running, reused',
+      stop: redis.stop,
+    });
+
+    const restUrl = process.env.UPSTASH_REDIS_REST_URL ?? 'http://127.0.0.1:8079';
+    const rest = await createRestEndpoint({
+      redisUrl: redis.url,
+      token: process.env.UPSTASH_REDIS_REST_TOKEN as string,
+      port: portOf(restUrl, 8079),
+    });
+    running.push({ name: 'rest', url: rest.url, note: 'Upstash-compatible; token in .env.local', stop: rest.close });
+    return running;
+  } catch (error) {
+    await stopAll(running);
+    throw error;
+  }
+}
+
+async function stopAll(running: Running[]): Promise<void> {
+  for (const part of [...running].reverse()) {
+    try {
+      await part.stop();
+      logger('stack')(`stopped ${part.name}`);
+    } catch (error) {
+      logger('stack')(`stopping ${part.name} failed: ${(error as Error).message}`);
+    }
+  }
+  running.length = 0;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  if (args.length > 0) throw new Error(`unknown argument(s): ${args.join(' ')}\n\n${USAGE}`);
+  const running = await startStack();
+  const width = Math.max(...running.map((p) => p.url.length));
+  console.log('\nTandem local stack is up (Ctrl-C stops it):');
+  for (const part of running) console.log(`  ${part.name.padEnd(7)} ${part.url.padEnd(width)}  ${part.note}`);
+  console.log('');
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger('stack')(`${signal}: stopping everything this started`);
+    void stopAll(running).then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`[stack]  ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
