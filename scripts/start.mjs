@@ -19,7 +19,8 @@ Ctrl-C stops everything it started. Environment variables override every address
 
 async function main() {
   if (handleHelp(usage)) return;
-  const child = spawn('npx', ['--no-install', 'tsx', join('infra', 'src', 'cli', 'stack.ts')], {
+  // Node with tsx's loader (not `npx tsx`, which adds a process between us and the stack).
+  const child = spawn(process.execPath, ['--import', 'tsx', join('infra', 'src', 'cli', 'stack.ts')], {
     cwd: repoRoot,
     stdio: 'inherit',
   });

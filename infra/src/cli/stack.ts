@@ -20,7 +20,8 @@ const USAGE = `Usage: npm start
        npx tsx infra/src/cli/stack.ts [--help]
 
 Starts the local stack and keeps it running until Ctrl-C:
-  kafka   Apache Kafka (KRaft, single node) on KAFKA_BROKERS (default 127.0.0.1:9092), data in .cache/kafka/data
+  kafka   Apache Kafka (KRaft, single node) on KAFKA_BROKERS (default 127.0.0.1:9092), controller on the
+          next port, data in KAFKA_DATA_DIR (default .cache/kafka/data)
   redis   the server at REDIS_URL (default redis://127.0.0.1:6379), or a redis-server started on that port
   rest    the Upstash-compatible REST endpoint on UPSTASH_REDIS_REST_URL (default http://127.0.0.1:8079)
 Secrets (UPSTASH_REDIS_REST_TOKEN, ...) are generated on the first run into .env.local.`;
@@ -62,7 +63,7 @@ async function startStack(): Promise<Running[]> {
     const kafka = await startKafka({
       port: kafkaPort,
       controllerPort: kafkaPort + 1,
-      dataDir: join(REPO_ROOT, '.cache', 'kafka', 'data'),
+      dataDir: process.env.KAFKA_DATA_DIR ?? join(REPO_ROOT, '.cache', 'kafka', 'data'),
       log: logger('kafka'),
     });
     running.push({
