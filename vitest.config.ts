@@ -80,6 +80,17 @@ export default defineConfig({
       },
       {
         extends: true,
+        root: 'apps/collector',
+        test: {
+          name: 'collector',
+          environment: 'node',
+          include: ['src/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
         root: 'apps/edge-aggregator',
         test: { name: 'edge-aggregator', environment: 'node', include: ['src/**/*.test.ts'] },
       },
