@@ -32,7 +32,12 @@ function isAlive(pid: number): boolean {
 
 describe('npm start (infra/src/cli/stack.ts)', () => {
   it('brings up Kafka, Redis and the REST endpoint, and Ctrl-C leaves no process behind', async () => {
-    const [kafkaPort, redisPort, restPort] = [await freePort(), await freePort(), await freePort()];
+    const [kafkaPort, redisPort, restPort, collectorPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     // Node with tsx's loader, not `npx tsx`: the signal must reach the stack itself, as Ctrl-C does.
     stack = spawn(process.execPath, ['--import', 'tsx', 'infra/src/cli/stack.ts'], {
       cwd: REPO_ROOT,
@@ -43,6 +48,7 @@ describe('npm start (infra/src/cli/stack.ts)', () => {
         KAFKA_DATA_DIR: dataDir,
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
         UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${restPort}`,
+        COLLECTOR_URL: `http://127.0.0.1:${collectorPort}`,
       },
     });
     let output = '';
@@ -75,7 +81,7 @@ describe('npm start (infra/src/cli/stack.ts)', () => {
     stack.kill('SIGINT');
     expect(await exited, output).toBe(0);
     expect(output).toMatch(/stopped rest[\s\S]*stopped redis[\s\S]*stopped kafka/);
-    for (const port of [kafkaPort, redisPort, restPort]) expect(await isListening(port)).toBe(false);
+    for (const port of [kafkaPort, redisPort, restPort, collectorPort]) expect(await isListening(port)).toBe(false);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
   }, 180_000);
 });

@@ -6,7 +6,10 @@
  *
  *   npx tsx infra/src/cli/stack.ts [--help]
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ensureLocalSecrets, loadEnvLocalIntoProcess } from '../env-local.js';
 import { startKafka } from '../kafka.js';
@@ -44,6 +47,74 @@ function logger(name: string): (line: string) => void {
 function portOf(address: string, fallback: number): number {
   const port = Number(/:(\d+)(?:\/|$)/.exec(address)?.[1]);
   return Number.isInteger(port) && port > 0 ? port : fallback;
+}
+
+/** An app of the repository, run as its own Node process (TypeScript source through tsx's loader). */
+interface AppSpec {
+  readonly name: string;
+  /** Entry point, relative to the repository root; the app is skipped while it does not exist. */
+  readonly entry: string;
+  readonly url: string;
+  readonly note: string;
+  /** A line the app prints once it serves. */
+  readonly readyLine: RegExp;
+}
+
+/** The apps `npm start` runs after the infrastructure, in order (later issues add theirs). */
+const APPS: readonly AppSpec[] = [
+  {
+    name: 'collector',
+    entry: 'apps/collector/src/main.ts',
+    url: process.env.COLLECTOR_URL ?? 'http://127.0.0.1:9090',
+    note: 'Snowplow-compatible collector + enrich',
+    readyLine: /listening on/,
+  },
+];
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Starts an app process, streams its output with its name, and resolves once it says it serves. */
+async function startApp(app: AppSpec): Promise<Running> {
+  const log = logger(app.name);
+  const child = spawn(process.execPath, ['--conditions=tandem-source', '--import', 'tsx', app.entry], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        log(line);
+        if (app.readyLine.test(line)) resolve();
+      });
+    }
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${app.name} exited while starting (${signal ?? `code ${code}`})`)),
+    );
+  });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    if (!(await waitForExit(child, 10_000))) {
+      child.kill('SIGKILL');
+      await waitForExit(child, 5_000);
+    }
+  };
+  try {
+    await ready;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { name: app.name, url: app.url, note: app.note, stop };
 }
 
 async function startStack(): Promise<Running[]> {
@@ -88,6 +159,14 @@ async function startStack(): Promise<Running[]> {
       port: portOf(restUrl, 8079),
     });
     running.push({ name: 'rest', url: rest.url, note: 'Upstash-compatible; token in .env.local', stop: rest.close });
+
+    // The apps read the same addresses from the environment.
+    process.env.KAFKA_BROKERS = kafka.brokers;
+    process.env.REDIS_URL = redis.url;
+    process.env.UPSTASH_REDIS_REST_URL = rest.url;
+    for (const app of APPS) {
+      if (existsSync(join(REPO_ROOT, app.entry))) running.push(await startApp(app));
+    }
     return running;
   } catch (error) {
     await stopAll(running);
