@@ -194,9 +194,10 @@ async function main(): Promise<void> {
   }
   if (args.length > 0) throw new Error(`unknown argument(s): ${args.join(' ')}\n\n${USAGE}`);
   const running = await startStack();
+  const nameWidth = Math.max(...running.map((p) => p.name.length));
   const width = Math.max(...running.map((p) => p.url.length));
   console.log('\nTandem local stack is up (Ctrl-C stops it):');
-  for (const part of running) console.log(`  ${part.name.padEnd(7)} ${part.url.padEnd(width)}  ${part.note}`);
+  for (const part of running) console.log(`  ${part.name.padEnd(nameWidth)}  ${part.url.padEnd(width)}  ${part.note}`);
   console.log('');
   let stopping = false;
   const shutdown = (signal: string) => {

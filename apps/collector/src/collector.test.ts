@@ -1,0 +1,148 @@
+/**
+ * The collector end to end on a real broker: a tracker POST of 10 events, one of them with an invalid
+ * product price, gives 9 enriched TSV lines keyed by domain_userid and 1 schema_violations bad row, and
+ * the answer is 200 `ok` only once Kafka acknowledged them. Each enriched line decodes, through
+ * feature-core's TSV adapter, to the same event the browser's tracker-payload adapter sees.
+ */
+import { randomUUID } from 'node:crypto';
+import { fromTrackerPayload } from '@tandem/feature-core';
+import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
+import { type RunningKafka, startKafka } from '@tandem/infra/kafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRangeTableLookup } from './enrich/geo.js';
+import { type CollectorServer, createCollectorServer, TP2_PATH } from './http/server.js';
+import { createSchemaRegistry } from './iglu/registry.js';
+import { createPipeline } from './pipeline.js';
+import { createKafkaSink, type KafkaSink } from './sink/kafka-sink.js';
+
+const GOOD = 'snowplow-enriched-good';
+const BAD = 'snowplow-enriched-bad';
+const DUID = '5b3e1d7e-2c1a-4f7e-9f00-0a1b2c3d4e5f';
+const SID = 'c6a1f2e3-4b5c-4d6e-8f70-112233445566';
+const T0 = Date.now() - 60_000;
+
+let broker: RunningKafka;
+let sink: KafkaSink;
+let server: CollectorServer;
+
+beforeAll(async () => {
+  broker = await startKafka({ log: () => {} });
+  sink = createKafkaSink({ brokers: broker.brokers, goodTopic: GOOD, badTopic: BAD, clientId: 'collector-test' });
+  const pipeline = createPipeline({
+    registry: createSchemaRegistry(),
+    sink,
+    geo: createRangeTableLookup('network,country,region,city\n127.0.0.0/8,NL,NH,Amsterdam\n'),
+    maxBodyBytes: 1_000_000,
+    version: 'test',
+  });
+  server = await createCollectorServer({ host: '127.0.0.1', port: 0, process: pipeline.process });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await sink?.close();
+  await broker?.stop();
+});
+
+const ECOM = 'iglu:com.snowplowanalytics.snowplow.ecommerce';
+
+/** One event as the browser tracker v4 sends it (every value a string), with session and page entities. */
+function trackerEvent(n: number, price: number): Record<string, string> {
+  const eid = randomUUID();
+  const t = String(T0 + n * 1_000);
+  const contexts = [
+    {
+      schema: 'iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-2',
+      data: {
+        userId: DUID,
+        sessionId: SID,
+        sessionIndex: 1,
+        previousSessionId: null,
+        storageMechanism: 'LOCAL_STORAGE',
+        firstEventId: null,
+        firstEventTimestamp: null,
+        eventIndex: n,
+      },
+    },
+    { schema: 'iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0', data: { id: randomUUID() } },
+    { schema: `${ECOM}/product/jsonschema/1-0-0`, data: { id: `sku-${n}`, category: 'Shoes', price, currency: 'USD' } },
+  ];
+  return {
+    e: 'ue',
+    eid,
+    tv: 'js-4.6.0',
+    tna: 'sp',
+    aid: 'tandem-store',
+    p: 'web',
+    dtm: t,
+    stm: t,
+    ttm: t,
+    duid: DUID,
+    sid: SID,
+    vid: '1',
+    url: `https://shop.test/p/sku-${n}?utm_campaign=spring`,
+    ue_pr: JSON.stringify({
+      schema: 'iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0',
+      data: { schema: `${ECOM}/snowplow_ecommerce_action/jsonschema/1-0-2`, data: { type: 'product_view' } },
+    }),
+    co: JSON.stringify({ schema: 'iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0', data: contexts }),
+  };
+}
+
+describe('collector', () => {
+  it('writes 9 good events and 1 bad row for a payload with one bad event, then answers 200', async () => {
+    const events = Array.from({ length: 10 }, (_, n) => trackerEvent(n, n === 4 ? 19.999 : 42.99 + n));
+    const kafka = new Kafka({ clientId: 'collector-test', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `collector-test-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [GOOD, BAD], fromBeginning: true });
+    const good: { key: string; value: string }[] = [];
+    const bad: unknown[] = [];
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (topic === GOOD) good.push({ key: String(message.key), value: String(message.value) });
+        else bad.push(JSON.parse(String(message.value)));
+      },
+    });
+    try {
+      const response = await fetch(`${server.url}${TP2_PATH}`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json; charset=UTF-8',
+          'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0',
+        },
+        body: JSON.stringify({
+          schema: 'iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4',
+          data: events,
+        }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('ok');
+      const deadline = Date.now() + 20_000;
+      while ((good.length < 9 || bad.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(good).toHaveLength(9);
+      expect(bad).toHaveLength(1);
+      expect((bad[0] as { schema: string }).schema).toMatch(/badrows\/schema_violations\//);
+      expect(good.every((m) => m.key === DUID)).toBe(true);
+
+      for (const message of good) {
+        const server = fromEnrichedTsv(message.value);
+        expect(server.ok, JSON.stringify(server)).toBe(true);
+        if (!server.ok) continue;
+        const original = events.find((e) => e.eid === server.value.eventId) as Record<string, string>;
+        const browser = fromTrackerPayload(original);
+        expect(browser.ok).toBe(true);
+        if (!browser.ok) continue;
+        // What both sides window on is identical; the server adds enrichment (geo from the IP, device class).
+        const { collectorTimeMs: _c, deviceClass: _d, geo, userAgent: _u, ...serverSide } = server.value;
+        const { collectorTimeMs: _c2, deviceClass: _d2, geo: _g2, userAgent: _u2, ...browserSide } = browser.value;
+        expect(serverSide).toEqual(browserSide);
+        expect(geo).toEqual({ country: 'NL', region: 'NH' });
+        expect(server.value.deviceClass).toBe('Desktop');
+      }
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+});
