@@ -100,13 +100,11 @@ const fuzzedEvent = fc
 const fuzzedBody = fc.oneof(
   {
     weight: 6,
-    arbitrary: fc
-      .array(fuzzedEvent, { minLength: 1, maxLength: 5 })
-      .map((data) => ({
-        kind: 'events' as const,
-        count: data.length,
-        body: JSON.stringify({ schema: 'iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4', data }),
-      })),
+    arbitrary: fc.array(fuzzedEvent, { minLength: 1, maxLength: 5 }).map((data) => ({
+      kind: 'events' as const,
+      count: data.length,
+      body: JSON.stringify({ schema: 'iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4', data }),
+    })),
   },
   { weight: 1, arbitrary: fc.string().map((body) => ({ kind: 'garbage' as const, count: 0, body })) },
   {
