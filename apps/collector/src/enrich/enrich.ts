@@ -323,6 +323,24 @@ const OS_MANUFACTURERS: ReadonlyArray<readonly [RegExp, string]> = [
  * os_name `iOS 17.1`, os_family `iOS`, dvce_type `Computer` / `Mobile` / `Tablet` / `Game console`…,
  * dvce_ismobile `1`/`0`. Empty fields when the parser knows nothing.
  */
+/** Parsed user agents, by string: one shopper sends many events with the same one, and parsing is regex-heavy. */
+const userAgentCache = new Map<string, UserAgentFields>();
+const USER_AGENT_CACHE_SIZE = 1_000;
+
+/** `parseUserAgent` with a small cache (oldest entry evicted first). */
+export function parseUserAgentCached(userAgent: string | null): UserAgentFields {
+  if (userAgent === null) return parseUserAgent(null);
+  let fields = userAgentCache.get(userAgent);
+  if (fields === undefined) {
+    fields = parseUserAgent(userAgent);
+    if (userAgentCache.size >= USER_AGENT_CACHE_SIZE) {
+      userAgentCache.delete(userAgentCache.keys().next().value as string);
+    }
+    userAgentCache.set(userAgent, fields);
+  }
+  return fields;
+}
+
 export function parseUserAgent(userAgent: string | null): UserAgentFields {
   const out: UserAgentFields = {
     br_name: '',
@@ -463,7 +481,7 @@ export function enrichEvent(event: TrackerEvent, context: EnrichContext): Enrich
 
   // Browser, OS and device.
   f.useragent = event.ua || context.userAgentHeader || '';
-  Object.assign(f, parseUserAgent(f.useragent === '' ? null : f.useragent));
+  Object.assign(f, parseUserAgentCached(f.useragent === '' ? null : f.useragent));
   [f.br_viewwidth, f.br_viewheight] = dimensions(event.vp);
   [f.dvce_screenwidth, f.dvce_screenheight] = dimensions(event.res);
   [f.doc_width, f.doc_height] = dimensions(event.ds);
