@@ -5,6 +5,7 @@
  * feature-core's TSV adapter, to the same event the browser's tracker-payload adapter sees.
  */
 import { randomUUID } from 'node:crypto';
+import { buildSelfDescribingEvent, newTracker } from '@snowplow/node-tracker';
 import { fromTrackerPayload } from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
 import { type RunningKafka, startKafka } from '@tandem/infra/kafka';
@@ -25,6 +26,8 @@ const T0 = Date.now() - 60_000;
 let broker: RunningKafka;
 let sink: KafkaSink;
 let server: CollectorServer;
+/** Every event the collector received, as the tracker sent it. */
+const received: Record<string, string>[] = [];
 
 beforeAll(async () => {
   broker = await startKafka({ log: () => {} });
@@ -36,7 +39,14 @@ beforeAll(async () => {
     maxBodyBytes: 1_000_000,
     version: 'test',
   });
-  server = await createCollectorServer({ host: '127.0.0.1', port: 0, process: pipeline.process });
+  server = await createCollectorServer({
+    host: '127.0.0.1',
+    port: 0,
+    process: async (request) => {
+      received.push(...(request.events ?? []));
+      await pipeline.process(request);
+    },
+  });
 });
 
 afterAll(async () => {
@@ -141,6 +151,73 @@ describe('collector', () => {
         expect(geo).toEqual({ country: 'NL', region: 'NH' });
         expect(server.value.deviceClass).toBe('Desktop');
       }
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  it('round-trips an event from the real Snowplow Node tracker: TSV and tracker adapters agree', async () => {
+    const port = Number(new URL(server.url).port);
+    const tracker = newTracker(
+      { namespace: 'tandem-server', appId: 'tandem-store', encodeBase64: false },
+      { endpoint: '127.0.0.1', protocol: 'http', port, bufferSize: 1, eventMethod: 'post' },
+    );
+    tracker.setDomainUserId(DUID);
+    tracker.setSessionId(SID);
+    tracker.setUserId('shopper@example.com');
+    const orderId = `order-${randomUUID()}`;
+    tracker.track(
+      buildSelfDescribingEvent({
+        event: { schema: `${ECOM}/snowplow_ecommerce_action/jsonschema/1-0-2`, data: { type: 'transaction' } },
+      }),
+      [
+        {
+          schema: `${ECOM}/transaction/jsonschema/1-0-0`,
+          data: {
+            transaction_id: orderId,
+            revenue: 189.97,
+            currency: 'USD',
+            payment_method: 'card',
+            total_quantity: 3,
+          },
+        },
+        {
+          schema: `${ECOM}/product/jsonschema/1-0-0`,
+          data: { id: 'sku-1', category: 'Shoes', price: 63.99, currency: 'USD', quantity: 3 },
+        },
+      ],
+      { type: 'ttm', value: Date.now() },
+    );
+    await tracker.flush();
+    const sent = received.find((e) => e.ue_pr?.includes('transaction') && e.co?.includes(orderId));
+    expect(sent, 'the collector received the tracker event').toBeDefined();
+    const browserSide = fromTrackerPayload(sent as Record<string, string>);
+    expect(browserSide.ok, JSON.stringify(browserSide)).toBe(true);
+    if (!browserSide.ok) return;
+
+    const kafka = new Kafka({ clientId: 'collector-test', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `collector-test-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: GOOD, fromBeginning: true });
+    let line: string | undefined;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (String(message.value).includes(browserSide.value.eventId)) line = String(message.value);
+      },
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (line === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(line).toBeDefined();
+      const serverSide = fromEnrichedTsv(line as string);
+      expect(serverSide.ok, JSON.stringify(serverSide)).toBe(true);
+      if (!serverSide.ok) return;
+      const { collectorTimeMs: _c, deviceClass: _d, geo: _g, userAgent: _u, ...server } = serverSide.value;
+      const { collectorTimeMs: _c2, deviceClass: _d2, geo: _g2, userAgent: _u2, ...browser } = browserSide.value;
+      expect(server).toEqual(browser);
+      expect(server.userKey).toBe('shopper@example.com');
+      expect(server.transaction?.revenueMinor).toBe(18997);
+      expect(server.platform).toBe('srv');
     } finally {
       await consumer.disconnect();
     }
