@@ -5,7 +5,7 @@
  *
  * kafkajs is used here only to tell when the broker answers and to create topics.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from './ports.js';
+import { stopChild } from './processes.js';
 import { DEFAULT_PARTITIONS, TOPIC_CONFIG, topicNames } from './topics.js';
 
 const INFRA_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -151,17 +152,6 @@ function serverProperties(port: number, controllerPort: number, dataDir: string,
   ].join('\n');
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 /** Creates the topics that do not exist yet, with the Tandem topic settings. */
 export async function createTopics(brokers: string, topics: readonly string[], partitions: number): Promise<void> {
   const admin = new Kafka({ clientId: 'tandem-infra', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
@@ -271,14 +261,9 @@ export async function startKafka(options: KafkaOptions = {}): Promise<RunningKaf
   const brokers = `127.0.0.1:${port}`;
 
   async function stop(): Promise<void> {
-    if (!exited) {
-      child.kill('SIGTERM');
-      if (!(await waitForExit(child, options.stopTimeoutMs ?? 20_000))) {
-        log('broker did not stop within the timeout: SIGKILL');
-        child.kill('SIGKILL');
-        await waitForExit(child, 5_000);
-      }
-    }
+    await stopChild(child, options.stopTimeoutMs ?? 20_000, () =>
+      log('broker did not stop within the timeout: SIGKILL'),
+    );
     cleanup();
   }
 

@@ -5,13 +5,14 @@
  *
  * This module and the REST endpoint (rest/endpoint.ts) are the only places in infra that use ioredis.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { freePort, isListening } from './ports.js';
+import { stopChild } from './processes.js';
 import { ensureSystemPackage } from './system-packages.js';
 
 /** Where Redis is looked for when neither `url` nor `REDIS_URL` says otherwise. */
@@ -134,17 +135,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 /**
  * A Redis server to use: the one answering PING at `url`, or a `redis-server` started here on
  * 127.0.0.1 without persistence (`--save '' --appendonly no`) when nothing listens there. Installs
@@ -240,14 +230,9 @@ export async function ensureRedis(options: RedisOptions = {}): Promise<EnsuredRe
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        if (!(await waitForExit(child, options.stopTimeoutMs ?? 10_000))) {
-          log('redis-server did not stop within the timeout: SIGKILL');
-          child.kill('SIGKILL');
-          await waitForExit(child, 5_000);
-        }
-      }
+      await stopChild(child, options.stopTimeoutMs ?? 10_000, () =>
+        log('redis-server did not stop within the timeout: SIGKILL'),
+      );
       process.removeListener('exit', killOnExit);
       cleanup();
     })();

@@ -6,7 +6,7 @@
  *
  *   npx tsx infra/src/cli/stack.ts [--help]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureLocalSecrets, loadEnvLocalIntoProcess } from '../env-local.js';
 import { startKafka } from '../kafka.js';
 import { isListening } from '../ports.js';
+import { stopChild } from '../processes.js';
 import { ensureRedis } from '../redis.js';
 import { createRestEndpoint } from '../rest/endpoint.js';
 
@@ -71,17 +72,6 @@ const APPS: readonly AppSpec[] = [
   },
 ];
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 /** Starts an app process, streams its output with its name, and resolves once it says it serves. */
 async function startApp(app: AppSpec): Promise<Running> {
   const log = logger(app.name);
@@ -101,13 +91,7 @@ async function startApp(app: AppSpec): Promise<Running> {
       reject(new Error(`${app.name} exited while starting (${signal ?? `code ${code}`})`)),
     );
   });
-  const stop = async () => {
-    child.kill('SIGTERM');
-    if (!(await waitForExit(child, 10_000))) {
-      child.kill('SIGKILL');
-      await waitForExit(child, 5_000);
-    }
-  };
+  const stop = () => stopChild(child, 10_000, () => log('did not stop within 10 s: SIGKILL'));
   try {
     await ready;
   } catch (error) {

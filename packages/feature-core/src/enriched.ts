@@ -2,6 +2,8 @@
  * @tandem/feature-core/enriched: server-side adapters (Snowplow enriched TSV and the accelerator's
  * Snowbridge JSON). Kept out of the browser entry point to keep the worker bundle small.
  */
+
+export { ENRICHED_FIELD_NAMES, type EnrichedFieldName } from './adapters/enriched-fields.js';
 export {
   ENRICHED_FIELD_COUNT,
   ENRICHED_FIELDS,
@@ -9,4 +11,4 @@ export {
   parseEnrichedTimestamp,
 } from './adapters/enriched-tsv.js';
 export { fromSnowbridgeJson } from './adapters/snowbridge-json.js';
-export { classifyDevice } from './snowplow.js';
+export { classifyDevice, marketingFromUrl } from './snowplow.js';

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { marketingFromUrl } from '@tandem/feature-core/enriched';
 import UAParser from 'ua-parser-js';
 import type { GeoLookup } from './geo.js';
 import { type EnrichedFields, emptyFields, toTsvLine } from './tsv.js';
@@ -204,31 +205,6 @@ export function urlParts(text: string): UrlParts | null {
     query: url.search.replace(/^\?/, ''),
     fragment: url.hash.replace(/^#/, ''),
   };
-}
-
-function decodeQueryComponent(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-}
-
-/** Query parameters, first value of each name wins (the same parsing as feature-core's marketingFromUrl). */
-export function queryParams(url: string): Map<string, string> {
-  const params = new Map<string, string>();
-  const start = url.indexOf('?');
-  if (start < 0) return params;
-  const hash = url.indexOf('#', start);
-  const query = url.slice(start + 1, hash < 0 ? undefined : hash);
-  for (const part of query.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const name = decodeQueryComponent(eq < 0 ? part : part.slice(0, eq));
-    const value = eq < 0 ? '' : decodeQueryComponent(part.slice(eq + 1));
-    if (!params.has(name)) params.set(name, value);
-  }
-  return params;
 }
 
 /** `1280x720` → [`1280`, `720`]; empty strings when malformed. */
@@ -462,12 +438,13 @@ export function enrichEvent(event: TrackerEvent, context: EnrichContext): Enrich
 
   // Campaign attribution.
   if (f.page_url !== '') {
-    const params = queryParams(f.page_url);
-    f.mkt_medium = params.get('utm_medium') ?? '';
-    f.mkt_source = params.get('utm_source') ?? '';
-    f.mkt_term = params.get('utm_term') ?? '';
-    f.mkt_content = params.get('utm_content') ?? '';
-    f.mkt_campaign = params.get('utm_campaign') ?? '';
+    // feature-core's own reading of utm_*, so the browser derives exactly the same mkt_* values.
+    const marketing = marketingFromUrl(f.page_url);
+    f.mkt_medium = marketing?.medium ?? '';
+    f.mkt_source = marketing?.source ?? '';
+    f.mkt_term = marketing?.term ?? '';
+    f.mkt_content = marketing?.content ?? '';
+    f.mkt_campaign = marketing?.campaign ?? '';
   }
 
   // Entities and the self-describing event.
