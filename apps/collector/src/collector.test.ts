@@ -9,6 +9,7 @@ import { buildSelfDescribingEvent, newTracker } from '@snowplow/node-tracker';
 import { fromTrackerPayload } from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
 import { type RunningKafka, startKafka } from '@tandem/infra/kafka';
+import { JSDOM } from 'jsdom';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRangeTableLookup } from './enrich/geo.js';
@@ -218,6 +219,106 @@ describe('collector', () => {
       expect(server.userKey).toBe('shopper@example.com');
       expect(server.transaction?.revenueMinor).toBe(18997);
       expect(server.platform).toBe('srv');
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  it('round-trips events of the real Snowplow browser tracker and ecommerce plugin (DOM shim): the payload the worker gets and the enriched line agree', async () => {
+    // A page of the shop, as the browser tracker expects one; the globals are removed afterwards.
+    const dom = new JSDOM('<!doctype html><title>Boots</title>', {
+      url: 'https://shop.test/p/sku-2?utm_source=news&utm_campaign=spring',
+    });
+    const globals: Record<string, unknown> = {
+      window: dom.window,
+      document: dom.window.document,
+      navigator: dom.window.navigator,
+      localStorage: dom.window.localStorage,
+      sessionStorage: dom.window.sessionStorage,
+      location: dom.window.location,
+      screen: dom.window.screen,
+    };
+    const previous = new Map(
+      Object.keys(globals).map((key) => [key, Object.getOwnPropertyDescriptor(globalThis, key)]),
+    );
+    for (const [key, value] of Object.entries(globals))
+      Object.defineProperty(globalThis, key, { value, configurable: true, writable: true });
+    Object.defineProperty(dom.window, 'fetch', { value: fetch, configurable: true });
+    const seen: Record<string, string>[] = [];
+    try {
+      const { addPlugin, newTracker: newBrowserTracker } = await import('@snowplow/browser-tracker');
+      const ecommerce = await import('@snowplow/browser-plugin-snowplow-ecommerce');
+      const tracker = newBrowserTracker('sp-test', server.url, {
+        appId: 'tandem-store',
+        plugins: [ecommerce.SnowplowEcommercePlugin()],
+        contexts: { session: true, webPage: true },
+        bufferSize: 1,
+        eventMethod: 'post',
+      });
+      expect(tracker).not.toBeNull();
+      // The seam the store uses: every tracked event's finished payload, as the worker receives it.
+      addPlugin({ plugin: { afterTrack: (payload) => seen.push(payload as Record<string, string>) } });
+      const timestamp = { type: 'ttm' as const, value: Date.now() };
+      ecommerce.trackProductView({
+        id: 'sku-2',
+        name: 'Boots',
+        category: 'Shoes',
+        price: 189.99,
+        currency: 'USD',
+        timestamp,
+      });
+      ecommerce.trackAddToCart({
+        products: [{ id: 'sku-2', category: 'Shoes', price: 189.99, currency: 'USD', quantity: 1 }],
+        total_value: 189.99,
+        currency: 'USD',
+        timestamp,
+      });
+      const deadline = Date.now() + 10_000;
+      while (received.filter((e) => seen.some((s) => s.eid === e.eid)).length < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      for (const [key, descriptor] of previous) {
+        if (descriptor) Object.defineProperty(globalThis, key, descriptor);
+        else delete (globalThis as Record<string, unknown>)[key];
+      }
+      dom.window.close();
+    }
+    expect(seen).toHaveLength(2);
+
+    const kafka = new Kafka({ clientId: 'collector-test', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `collector-test-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: GOOD, fromBeginning: true });
+    const lines = new Map<string, string>();
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        // Match on the event_id field: a later event's client_session entity names the first event's id too.
+        const value = String(message.value);
+        const eventId = value.split('\t')[6];
+        if (eventId !== undefined && seen.some((payload) => payload.eid === eventId)) lines.set(eventId, value);
+      },
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (lines.size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(lines.size).toBe(2);
+      for (const payload of seen) {
+        const browserSide = fromTrackerPayload(payload);
+        const serverSide = fromEnrichedTsv(lines.get(payload.eid as string) as string);
+        expect(browserSide.ok, JSON.stringify(browserSide)).toBe(true);
+        expect(serverSide.ok, JSON.stringify(serverSide)).toBe(true);
+        if (!browserSide.ok || !serverSide.ok) continue;
+        const { collectorTimeMs: _c, deviceClass: _d, geo: _g, userAgent: _u, ...server } = serverSide.value;
+        const { collectorTimeMs: _c2, deviceClass: _d2, geo: _g2, userAgent: _u2, ...browser } = browserSide.value;
+        expect(server).toEqual(browser);
+        expect(server.marketing?.campaign).toBe('spring');
+        expect(server.sessionKey).not.toBeNull();
+      }
+      expect(seen.map((p) => fromTrackerPayload(p)).map((r) => (r.ok ? r.value.type : r.reason))).toEqual([
+        'product_view',
+        'add_to_cart',
+      ]);
     } finally {
       await consumer.disconnect();
     }

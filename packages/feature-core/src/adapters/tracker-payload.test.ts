@@ -202,7 +202,7 @@ describe('fromTrackerPayload: rejections', () => {
     ['a device time that is not a number', { ...validPageView, dtm: 'yesterday', ttm: undefined }, 'invalid_field'],
     ['a time in seconds, not ms', { ...validPageView, ttm: String(Math.floor(SAMPLE_T0 / 1000)) }, 'invalid_field'],
     ['a negative time', { ...validPageView, ttm: '-1' }, 'invalid_field'],
-    ['a value that is not a string', { ...validPageView, vid: 2 }, 'invalid_field'],
+    ['a value that is an object', { ...validPageView, vid: { n: 2 } }, 'invalid_field'],
     ['a self-describing event without ue_pr or ue_px', { ...valid, ue_pr: undefined }, 'missing_field'],
     ['ue_pr that is not JSON', { ...valid, ue_pr: '{"schema":' }, 'bad_json'],
     ['co that is not JSON', { ...valid, co: 'not json' }, 'bad_json'],
@@ -242,5 +242,15 @@ describe('fromTrackerPayload: rejections', () => {
     for (const input of [null, undefined, 'e=pv', 42, [validPageView]]) {
       expect(reasonOf(fromTrackerPayload(input))).toBe('bad_json');
     }
+  });
+});
+
+describe('fromTrackerPayload on an afterTrack payload', () => {
+  it('takes numbers and booleans as their string form, as the tracker sends them', () => {
+    const payload = { ...trackerPayload(sampleSpec('page_view')), cd: 24, cookie: true } as Record<string, unknown>;
+    const fromPlugin = fromTrackerPayload(payload);
+    const fromWire = fromTrackerPayload({ ...payload, cd: '24', cookie: '1' });
+    expect(fromPlugin.ok).toBe(true);
+    expect(fromPlugin).toEqual(fromWire);
   });
 });

@@ -58,11 +58,15 @@ function epochMs(payload: TrackerPayload, name: string): Result<number> | null {
  */
 export function fromTrackerPayload(payload: unknown): Result<ShopperEvent> {
   if (!isRecord(payload)) return reject('bad_json', 'a tracker payload event must be an object');
-  const p = payload as TrackerPayload;
-  for (const [name, value] of Object.entries(p)) {
-    if (value !== undefined && typeof value !== 'string') {
-      return reject('invalid_field', `${name}: tracker payload values are strings`);
-    }
+  // On the wire every value is a string; the payload a tracker plugin's `afterTrack` sees may still
+  // hold numbers (e.g. `cd`, the colour depth) and booleans, which are sent as their string form.
+  const p: Record<string, string> = {};
+  for (const [name, value] of Object.entries(payload)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string') p[name] = value;
+    else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean')
+      p[name] = String(value);
+    else return reject('invalid_field', `${name}: tracker payload values are strings, numbers or booleans`);
   }
   const e = nonEmpty(p.e);
   if (e === null) return reject('missing_field', 'e (event type) is missing');
