@@ -138,7 +138,43 @@ const bodies = Array.from({ length: REQUESTS }, (_, i) => payload(i % 2_000));
 await load(collector.url, bodies.slice(0, 200)); // warm up: JIT, producer connection
 latenciesMs.length = 0;
 const seconds = await load(collector.url, bodies);
+const latenciesQuiet = [...latenciesMs];
 const baselineSeconds = await load(baseline.url, bodies);
+
+/**
+ * A flood of bad payloads beside the good traffic: 8 clients sending garbage, unknown schemas and
+ * 2 MB bodies as fast as they can while the good load runs again. The question: does good traffic
+ * slow down noticeably?
+ */
+const FLOOD_BODIES = [
+  'not json at all',
+  JSON.stringify({
+    schema: 'iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4',
+    data: [
+      { e: 'ue', eid: 'x', p: 'web', tv: 't', ue_pr: '{"schema":"iglu:com.acme/unknown/jsonschema/1-0-0","data":{}}' },
+    ],
+  }),
+  'x'.repeat(2_000_000),
+];
+let floodRequests = 0;
+let flooding = true;
+const flood = Promise.all(
+  Array.from({ length: 8 }, async (_, i) => {
+    while (flooding) {
+      const response = await fetch(`${collector.url}${TP2_PATH}`, {
+        method: 'POST',
+        body: FLOOD_BODIES[(floodRequests + i) % FLOOD_BODIES.length],
+      });
+      await response.arrayBuffer();
+      floodRequests++;
+    }
+  }),
+);
+latenciesMs.length = 0;
+const floodedSeconds = await load(collector.url, bodies);
+flooding = false;
+await flood;
+const latenciesFlooded = [...latenciesMs];
 const stats = pipeline.stats();
 await Promise.all([collector.close(), baseline.close()]);
 await sink.close();
@@ -149,8 +185,12 @@ const figures = {
   eventsPerSec: Math.round(events / seconds),
   baselineEventsPerSec: Math.round(events / baselineSeconds),
   ratioToBaseline: Number((baselineSeconds / seconds).toFixed(3)),
-  receiveToAckMsP50: percentile(latenciesMs, 0.5),
-  receiveToAckMsP99: percentile(latenciesMs, 0.99),
+  receiveToAckMsP50: percentile(latenciesQuiet, 0.5),
+  receiveToAckMsP99: percentile(latenciesQuiet, 0.99),
+  withFloodEventsPerSec: Math.round((REQUESTS * EVENTS_PER_REQUEST) / floodedSeconds),
+  withFloodReceiveToAckMsP50: percentile(latenciesFlooded, 0.5),
+  withFloodReceiveToAckMsP99: percentile(latenciesFlooded, 0.99),
+  floodRequests,
   requests: REQUESTS,
   eventsPerRequest: EVENTS_PER_REQUEST,
   concurrency: CONCURRENCY,
@@ -169,6 +209,9 @@ console.log(
   `  baseline, same HTTP server with a no-op pipeline: ${figures.baselineEventsPerSec.toLocaleString('en-US')} events/s`,
 );
 console.log(`  receive -> Kafka ack: p50 ${figures.receiveToAckMsP50} ms, p99 ${figures.receiveToAckMsP99} ms`);
+console.log(
+  `  with a flood of ${floodRequests} bad requests beside it (8 clients: garbage, unknown schemas, 2 MB bodies): ${figures.withFloodEventsPerSec.toLocaleString('en-US')} good events/s, p50 ${figures.withFloodReceiveToAckMsP50} ms, p99 ${figures.withFloodReceiveToAckMsP99} ms`,
+);
 if (!QUICK) {
   writeFileSync(
     fileURLToPath(new URL('../../../docs/benchmarks/collector-ingest.json', import.meta.url)),
