@@ -46,6 +46,13 @@ export interface Pipeline {
 /** Fields the tracker protocol requires of every event (Snowplow's tracker protocol). */
 const REQUIRED_FIELDS = ['e', 'eid', 'p', 'tv'] as const;
 
+/**
+ * Longest value of a plain tracker parameter (URLs, titles, user agents, ids). Self-describing JSON
+ * (`ue_pr`, `ue_px`, `co`, `cx`) is bounded by the body limit and its schemas instead.
+ */
+export const MAX_PARAMETER_CHARS = 8_192;
+const JSON_PARAMETERS = new Set(['ue_pr', 'ue_px', 'co', 'cx']);
+
 function rawOf(request: CollectorRequest): RawCollectorPayload {
   return {
     path: request.path,
@@ -127,6 +134,25 @@ export function createPipeline(options: PipelineOptions): Pipeline {
               value: null,
               error: 'missing',
               expectation: 'required by the tracker protocol',
+            })),
+            event,
+            raw,
+          }),
+        );
+        continue;
+      }
+      const tooLong = Object.entries(event).filter(
+        ([field, value]) => !JSON_PARAMETERS.has(field) && value.length > MAX_PARAMETER_CHARS,
+      );
+      if (tooLong.length > 0) {
+        countBad('tracker_protocol_violations');
+        bad.push(
+          trackerProtocolViolations({
+            messages: tooLong.map(([field, value]) => ({
+              field,
+              value: value.slice(0, 100),
+              error: 'too_long',
+              expectation: `at most ${MAX_PARAMETER_CHARS} characters, got ${value.length}`,
             })),
             event,
             raw,
