@@ -229,8 +229,10 @@ export async function startKafka(options: KafkaOptions = {}): Promise<RunningKaf
 
   const formatting = Date.now();
   if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
-    // A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
-    const clusterId = randomBytes(16).toString('base64url');
+    // A KRaft cluster id is 16 random bytes in URL-safe base64 without padding. One that starts with
+    // '-' would be read as an option by StorageTool's argument parser, so draw again.
+    let clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     try {
       await runCommand(
         'java',
