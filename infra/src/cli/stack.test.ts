@@ -32,7 +32,8 @@ function isAlive(pid: number): boolean {
 
 describe('npm start (infra/src/cli/stack.ts)', () => {
   it('brings up Kafka, Redis and the REST endpoint, and Ctrl-C leaves no process behind', async () => {
-    const [kafkaPort, redisPort, restPort, collectorPort] = [
+    const [kafkaPort, controllerPort, redisPort, restPort, collectorPort] = [
+      await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
@@ -45,6 +46,7 @@ describe('npm start (infra/src/cli/stack.ts)', () => {
       env: {
         ...process.env,
         KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,
+        KAFKA_CONTROLLER_PORT: String(controllerPort),
         KAFKA_DATA_DIR: dataDir,
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
         UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${restPort}`,
@@ -81,7 +83,7 @@ describe('npm start (infra/src/cli/stack.ts)', () => {
     stack.kill('SIGINT');
     expect(await exited, output).toBe(0);
     expect(output).toMatch(/stopped rest[\s\S]*stopped redis[\s\S]*stopped kafka/);
-    for (const port of [kafkaPort, redisPort, restPort, collectorPort]) expect(await isListening(port)).toBe(false);
+    for (const port of [kafkaPort, controllerPort, redisPort, restPort, collectorPort]) expect(await isListening(port)).toBe(false);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
   }, 180_000);
 });

@@ -25,7 +25,7 @@ const USAGE = `Usage: npm start
 
 Starts the local stack and keeps it running until Ctrl-C:
   kafka   Apache Kafka (KRaft, single node) on KAFKA_BROKERS (default 127.0.0.1:9092), controller on the
-          next port, data in KAFKA_DATA_DIR (default .cache/kafka/data)
+          next port (KAFKA_CONTROLLER_PORT), data in KAFKA_DATA_DIR (default .cache/kafka/data)
   redis   the server at REDIS_URL (default redis://127.0.0.1:6379), or a redis-server started on that port
   rest    the Upstash-compatible REST endpoint on UPSTASH_REDIS_REST_URL (default http://127.0.0.1:8079)
 Secrets (UPSTASH_REDIS_REST_TOKEN, ...) are generated on the first run into .env.local.`;
@@ -117,7 +117,7 @@ async function startStack(): Promise<Running[]> {
     }
     const kafka = await startKafka({
       port: kafkaPort,
-      controllerPort: kafkaPort + 1,
+      controllerPort: Number(process.env.KAFKA_CONTROLLER_PORT ?? kafkaPort + 1),
       dataDir: process.env.KAFKA_DATA_DIR ?? join(REPO_ROOT, '.cache', 'kafka', 'data'),
       log: logger('kafka'),
     });
