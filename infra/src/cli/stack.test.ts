@@ -83,7 +83,8 @@ describe('npm start (infra/src/cli/stack.ts)', () => {
     stack.kill('SIGINT');
     expect(await exited, output).toBe(0);
     expect(output).toMatch(/stopped rest[\s\S]*stopped redis[\s\S]*stopped kafka/);
-    for (const port of [kafkaPort, controllerPort, redisPort, restPort, collectorPort]) expect(await isListening(port)).toBe(false);
+    for (const port of [kafkaPort, controllerPort, redisPort, restPort, collectorPort])
+      expect(await isListening(port)).toBe(false);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
   }, 180_000);
 });
