@@ -12,8 +12,8 @@
  * - `Authorization: Bearer <token>` on every request, else 401 `{"error":"Unauthorized"}`;
  * - `Upstash-Encoding: base64`: every string in a result is base64 of its raw bytes (protocol.ts).
  *
- * `upstash-sync-token` is deliberately not implemented. Upstash uses it for read-your-writes across
- * its replicas: the client echoes the last token it saw and a replica waits until it caught up. Here
+ * `upstash-sync-token` is deliberately left out (a decision, not a gap). Upstash uses it for
+ * read-your-writes across its replicas: the client echoes the last token it saw and a replica waits until it caught up. Here
  * one endpoint talks to one Redis over one connection, so a request that starts after another one's
  * response already sees its writes. Sending no header is valid: the client then keeps an empty token.
  * (Neither setup orders requests that are in flight at the same time, e.g. the client's separate
