@@ -7,7 +7,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSystemPackage, findExecutable, SystemPackageError } from './system-packages.js';
+import {
+  CHROMIUM,
+  CHROMIUM_EXECUTABLE,
+  ensureSystemPackage,
+  findExecutable,
+  SystemPackageError,
+} from './system-packages.js';
 
 let dir: string;
 /** A stand-in apt-get (in `fake`) that records its calls and "installs" `<package>-bin` into `bin`. */
@@ -119,5 +125,19 @@ describe('ensureSystemPackage', () => {
     expect((error as Error).message).toMatch(
       /apt-get is not available.*sudo apt-get install -y tandem-no-such-package/,
     );
+  });
+});
+
+describe('CHROMIUM', () => {
+  it("is Debian's chromium package, whose binary the browser tests launch", async () => {
+    expect(CHROMIUM).toMatchObject({ binary: 'chromium', debianPackage: 'chromium' });
+    expect(CHROMIUM_EXECUTABLE).toBe('/usr/bin/chromium');
+    // Not root: the exact line for the person at the terminal, with the reason.
+    const error = await ensureSystemPackage(CHROMIUM, {
+      path: `${dir}:${join(dir, 'debian')}`,
+      isRoot: () => false,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'missing_package', installCommand: 'sudo apt-get install -y chromium' });
+    expect((error as Error).message).toMatch(/`chromium` is not installed; Tandem needs it for the browser tests/);
   });
 });

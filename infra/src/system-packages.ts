@@ -31,6 +31,20 @@ export interface SystemPackageRequest {
   why: string;
 }
 
+/**
+ * Debian's Chromium, for the browser tests (Playwright drives it through `executablePath`; Playwright's
+ * own browser download cannot reach its servers from this project's machines). The Debian package
+ * installs the binary at {@link CHROMIUM_EXECUTABLE}.
+ */
+export const CHROMIUM: SystemPackageRequest = {
+  binary: 'chromium',
+  debianPackage: 'chromium',
+  why: "for the browser tests: Playwright drives it, as Playwright's own browser download is not reachable here",
+};
+
+/** Where Debian's `chromium` package puts the browser: the `executablePath` for Playwright. */
+export const CHROMIUM_EXECUTABLE = '/usr/bin/chromium';
+
 /** The outside world, replaceable in tests. */
 export interface SystemPackageEnvironment {
   /** Whether this process may install packages; default: effective uid 0. */

@@ -7,15 +7,20 @@
  */
 import { spawnSync } from 'node:child_process';
 import { ensureKafkaJars } from '../kafka.js';
-import { ensureSystemPackage } from '../system-packages.js';
+import { CHROMIUM, CHROMIUM_EXECUTABLE, ensureSystemPackage } from '../system-packages.js';
 
 const USAGE = `Usage: npx tsx infra/src/cli/prepare.ts [--help]
 
 Installs what the local stack and the tests need when it is missing:
-  java    checks that a Java runtime (17+) is on PATH, for the Kafka broker
-  kafka   the Apache Kafka broker jars, copied from Maven Central into .cache/kafka/libs
-  redis   redis-server (Debian package), which tests start on their own ports and npm start
-          starts when no Redis answers at REDIS_URL; installed with apt-get when running as root`;
+  java      checks that a Java runtime (17+) is on PATH, for the Kafka broker
+  kafka     the Apache Kafka broker jars, copied from Maven Central into .cache/kafka/libs
+  redis     redis-server (Debian package), which tests start on their own ports and npm start
+            starts when no Redis answers at REDIS_URL
+  chromium  chromium (Debian package, /usr/bin/chromium), the browser the browser tests drive with
+            Playwright (Playwright's own browser download is not reachable here)
+
+System packages are installed with apt-get (one \`apt-get update\` first) when running as root;
+otherwise it stops and prints the exact \`sudo apt-get install\` line to run.`;
 
 function log(line: string): void {
   console.log(`[prepare] ${line}`);
@@ -52,6 +57,22 @@ async function main(): Promise<void> {
     { log },
   );
   log(`redis: ${redisServer}`);
+  const chromium = await ensureSystemPackage(CHROMIUM, { log });
+  log(`chromium: ${chromium} (${versionOf(chromium)})`);
+  if (chromium !== CHROMIUM_EXECUTABLE) {
+    log(`chromium: note: the browser tests launch ${CHROMIUM_EXECUTABLE}, not ${chromium} found on PATH`);
+  }
+}
+
+/** The first line `binary --version` prints, for the log (the test suite records the version it ran with). */
+function versionOf(binary: string): string {
+  const result = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  if (result.error || result.status !== 0) {
+    throw new Error(
+      `\`${binary} --version\` failed (${result.error?.message ?? `exit code ${result.status}`}): ${result.stderr}`.trim(),
+    );
+  }
+  return result.stdout.trim().split('\n')[0] ?? '';
 }
 
 main().catch((error: unknown) => {
