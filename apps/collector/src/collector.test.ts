@@ -12,47 +12,34 @@ import { type RunningKafka, startKafka } from '@tandem/infra/kafka';
 import { JSDOM } from 'jsdom';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRangeTableLookup } from './enrich/geo.js';
-import { type CollectorServer, createCollectorServer, TP2_PATH } from './http/server.js';
-import { createSchemaRegistry } from './iglu/registry.js';
-import { createPipeline } from './pipeline.js';
-import { createKafkaSink, type KafkaSink } from './sink/kafka-sink.js';
+import { type CollectorServer, TP2_PATH } from './http/server.js';
+import {
+  BAD_TOPIC as BAD,
+  GOOD_TOPIC as GOOD,
+  readEnrichedLines,
+  startTestCollector,
+  type TestCollector,
+  withoutServerEnrichment,
+} from './test-support/roundtrip.js';
 
-const GOOD = 'snowplow-enriched-good';
-const BAD = 'snowplow-enriched-bad';
 const DUID = '5b3e1d7e-2c1a-4f7e-9f00-0a1b2c3d4e5f';
 const SID = 'c6a1f2e3-4b5c-4d6e-8f70-112233445566';
 const T0 = Date.now() - 60_000;
 
 let broker: RunningKafka;
-let sink: KafkaSink;
+let collector: TestCollector;
 let server: CollectorServer;
 /** Every event the collector received, as the tracker sent it. */
-const received: Record<string, string>[] = [];
+let received: Record<string, string>[];
 
 beforeAll(async () => {
   broker = await startKafka({ log: () => {} });
-  sink = createKafkaSink({ brokers: broker.brokers, goodTopic: GOOD, badTopic: BAD, clientId: 'collector-test' });
-  const pipeline = createPipeline({
-    registry: createSchemaRegistry(),
-    sink,
-    geo: createRangeTableLookup('network,country,region,city\n127.0.0.0/8,NL,NH,Amsterdam\n'),
-    maxBodyBytes: 1_000_000,
-    version: 'test',
-  });
-  server = await createCollectorServer({
-    host: '127.0.0.1',
-    port: 0,
-    process: async (request) => {
-      received.push(...(request.events ?? []));
-      await pipeline.process(request);
-    },
-  });
+  collector = await startTestCollector(broker.brokers);
+  ({ server, received } = collector);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await sink?.close();
+  await collector?.close();
   await broker?.stop();
 });
 
@@ -146,10 +133,8 @@ describe('collector', () => {
         expect(browser.ok).toBe(true);
         if (!browser.ok) continue;
         // What both sides window on is identical; the server adds enrichment (geo from the IP, device class).
-        const { collectorTimeMs: _c, deviceClass: _d, geo, userAgent: _u, ...serverSide } = server.value;
-        const { collectorTimeMs: _c2, deviceClass: _d2, geo: _g2, userAgent: _u2, ...browserSide } = browser.value;
-        expect(serverSide).toEqual(browserSide);
-        expect(geo).toEqual({ country: 'NL', region: 'NH' });
+        expect(withoutServerEnrichment(server.value)).toEqual(withoutServerEnrichment(browser.value));
+        expect(server.value.geo).toEqual({ country: 'NL', region: 'NH' });
         expect(server.value.deviceClass).toBe('Desktop');
       }
     } finally {
@@ -196,32 +181,17 @@ describe('collector', () => {
     expect(browserSide.ok, JSON.stringify(browserSide)).toBe(true);
     if (!browserSide.ok) return;
 
-    const kafka = new Kafka({ clientId: 'collector-test', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `collector-test-${randomUUID()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: GOOD, fromBeginning: true });
-    let line: string | undefined;
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (String(message.value).includes(browserSide.value.eventId)) line = String(message.value);
-      },
-    });
-    try {
-      const deadline = Date.now() + 20_000;
-      while (line === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(line).toBeDefined();
-      const serverSide = fromEnrichedTsv(line as string);
-      expect(serverSide.ok, JSON.stringify(serverSide)).toBe(true);
-      if (!serverSide.ok) return;
-      const { collectorTimeMs: _c, deviceClass: _d, geo: _g, userAgent: _u, ...server } = serverSide.value;
-      const { collectorTimeMs: _c2, deviceClass: _d2, geo: _g2, userAgent: _u2, ...browser } = browserSide.value;
-      expect(server).toEqual(browser);
-      expect(server.userKey).toBe('shopper@example.com');
-      expect(server.transaction?.revenueMinor).toBe(18997);
-      expect(server.platform).toBe('srv');
-    } finally {
-      await consumer.disconnect();
-    }
+    const { lines } = await readEnrichedLines(broker.brokers, [browserSide.value.eventId]);
+    const line = lines.get(browserSide.value.eventId)?.[0];
+    expect(line).toBeDefined();
+    const serverSide = fromEnrichedTsv(line as string);
+    expect(serverSide.ok, JSON.stringify(serverSide)).toBe(true);
+    if (!serverSide.ok) return;
+    const enriched = withoutServerEnrichment(serverSide.value);
+    expect(enriched).toEqual(withoutServerEnrichment(browserSide.value));
+    expect(enriched.userKey).toBe('shopper@example.com');
+    expect(enriched.transaction?.revenueMinor).toBe(18997);
+    expect(enriched.platform).toBe('srv');
   });
 
   it('round-trips events of the real Snowplow browser tracker and ecommerce plugin (DOM shim): the payload the worker gets and the enriched line agree', async () => {
@@ -286,41 +256,25 @@ describe('collector', () => {
     }
     expect(seen).toHaveLength(2);
 
-    const kafka = new Kafka({ clientId: 'collector-test', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `collector-test-${randomUUID()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: GOOD, fromBeginning: true });
-    const lines = new Map<string, string>();
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        // Match on the event_id field: a later event's client_session entity names the first event's id too.
-        const value = String(message.value);
-        const eventId = value.split('\t')[6];
-        if (eventId !== undefined && seen.some((payload) => payload.eid === eventId)) lines.set(eventId, value);
-      },
-    });
-    try {
-      const deadline = Date.now() + 20_000;
-      while (lines.size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(lines.size).toBe(2);
-      for (const payload of seen) {
-        const browserSide = fromTrackerPayload(payload);
-        const serverSide = fromEnrichedTsv(lines.get(payload.eid as string) as string);
-        expect(browserSide.ok, JSON.stringify(browserSide)).toBe(true);
-        expect(serverSide.ok, JSON.stringify(serverSide)).toBe(true);
-        if (!browserSide.ok || !serverSide.ok) continue;
-        const { collectorTimeMs: _c, deviceClass: _d, geo: _g, userAgent: _u, ...server } = serverSide.value;
-        const { collectorTimeMs: _c2, deviceClass: _d2, geo: _g2, userAgent: _u2, ...browser } = browserSide.value;
-        expect(server).toEqual(browser);
-        expect(server.marketing?.campaign).toBe('spring');
-        expect(server.sessionKey).not.toBeNull();
-      }
-      expect(seen.map((p) => fromTrackerPayload(p)).map((r) => (r.ok ? r.value.type : r.reason))).toEqual([
-        'product_view',
-        'add_to_cart',
-      ]);
-    } finally {
-      await consumer.disconnect();
+    const { lines } = await readEnrichedLines(
+      broker.brokers,
+      seen.map((payload) => payload.eid as string),
+    );
+    expect(lines.size).toBe(2);
+    for (const payload of seen) {
+      const browserSide = fromTrackerPayload(payload);
+      const serverSide = fromEnrichedTsv(lines.get(payload.eid as string)?.[0] as string);
+      expect(browserSide.ok, JSON.stringify(browserSide)).toBe(true);
+      expect(serverSide.ok, JSON.stringify(serverSide)).toBe(true);
+      if (!browserSide.ok || !serverSide.ok) continue;
+      const server = withoutServerEnrichment(serverSide.value);
+      expect(server).toEqual(withoutServerEnrichment(browserSide.value));
+      expect(server.marketing?.campaign).toBe('spring');
+      expect(server.sessionKey).not.toBeNull();
     }
+    expect(seen.map((p) => fromTrackerPayload(p)).map((r) => (r.ok ? r.value.type : r.reason))).toEqual([
+      'product_view',
+      'add_to_cart',
+    ]);
   });
 });
