@@ -44,6 +44,7 @@ export {
   type ApplyOutcome,
   applyToUserLane,
   createUserLane,
+  isUserLaneEvent,
   nextUserChangeAtMs,
   OVERFLOW,
   pruneUserLane,

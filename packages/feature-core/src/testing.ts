@@ -3,6 +3,12 @@
  * lines, Snowbridge JSON) from one compact spec, for other workspaces' tests, load generators and
  * benchmarks. Not for production code: the builders encode what a spec says and check nothing.
  */
+
+export {
+  CHECKPOINTS as GOLDEN_CHECKPOINTS,
+  JOURNEY as GOLDEN_JOURNEY,
+  JOURNEY_T0 as GOLDEN_T0,
+} from './golden-journey.fixture.js';
 export {
   type CartSpec,
   DESKTOP_USER_AGENT,

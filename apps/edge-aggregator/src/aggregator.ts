@@ -1,0 +1,432 @@
+/**
+ * The aggregator's stream processing, and the only module that imports kafkajs.
+ *
+ * One consumer in the group reads three topics:
+ * - the enriched topic (keyed by `domain_userid`): each event is decoded once and repartitioned to
+ *   the by-user topic (keyed by user key, only events a user lane reads) and the by-session topic
+ *   (keyed by session key), so each lane is owned by exactly one partition of its own key, as Kafka
+ *   Streams does; bad input goes to the dead-letter topic. Offsets are committed once the
+ *   repartitioned messages are acknowledged (at least once: a duplicate is applied once by the lane);
+ * - the two lane topics: each partition is a LanePartition (restore, apply, write, expire, checkpoint),
+ *   whose Kafka offset is committed only after Redis acknowledged the checkpoint covering it.
+ */
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_CONFIG, definitionVersion, isUserLaneEvent } from '@tandem/feature-core';
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  logLevel,
+  type Message,
+  type Producer,
+} from 'kafkajs';
+import type { AggregatorConfig } from './config.js';
+import { type DeadLetterReason, decodeInput, decodeLaneMessage, encodeLaneMessage } from './input-decoder.js';
+import { createLanePartition, type LanePartition, type LaneRecord } from './lane-partition.js';
+import type { Log } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { FeatureStore } from './redis/feature-store.js';
+import type { LaneKind } from './write-plan.js';
+
+/** Header carrying the enriched topic's append time (epoch ms) through repartitioning, for freshness. */
+const SOURCE_TIME_HEADER = 'tandem-source-ms';
+const TOPIC_CONFIG = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
+/** How often due tile boundaries and idle checkpoints are looked at. */
+const TICK_MS = 200;
+
+export interface Aggregator {
+  /** Ready once the group is joined and every assigned lane partition is restored. */
+  health(): { ready: boolean; detail: Record<string, unknown> };
+  /** Finishes the batch in hand, checkpoints every partition, commits, and leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface AggregatorDeps {
+  readonly config: AggregatorConfig;
+  readonly store: FeatureStore;
+  readonly metrics: Metrics;
+  readonly log: Log;
+  readonly now?: () => number;
+}
+
+interface DeadLetter {
+  readonly reason: DeadLetterReason;
+  readonly detail: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly value: Buffer | null;
+}
+
+function deadLetterMessage(letter: DeadLetter, atMs: number): Message {
+  const payload = letter.value === null ? null : letter.value.toString('utf8');
+  return {
+    key: `${letter.topic}/${letter.partition}/${letter.offset}`,
+    value: JSON.stringify({
+      reason: letter.reason,
+      detail: letter.detail,
+      source: { topic: letter.topic, partition: letter.partition, offset: letter.offset },
+      failedAtMs: atMs,
+      // Enough to see what was wrong without making the dead-letter topic a copy of a flood.
+      payload: payload !== null && payload.length > 65_536 ? `${payload.slice(0, 65_536)}…` : payload,
+    }),
+  };
+}
+
+async function ensureTopics(admin: Admin, config: AggregatorConfig): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  if (!existing.has(config.enrichedTopic)) {
+    throw new Error(`the input topic ${config.enrichedTopic} does not exist on ${config.brokers.join(',')}`);
+  }
+  const missing = [config.userTopic, config.sessionTopic, config.deadLetterTopic].filter((t) => !existing.has(t));
+  if (missing.length === 0) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((topic) => ({
+      topic,
+      numPartitions: config.partitions,
+      replicationFactor: -1,
+      configEntries: TOPIC_CONFIG,
+    })),
+  });
+}
+
+export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator> {
+  const { config, store, metrics, log } = deps;
+  const now = deps.now ?? Date.now;
+  const version = definitionVersion(DEFAULT_CONFIG);
+  const kafka = new Kafka({
+    clientId: `tandem-aggregator-${randomUUID().slice(0, 8)}`,
+    brokers: config.brokers,
+    logLevel: logLevel.ERROR,
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, config);
+
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer: Consumer = kafka.consumer({
+    groupId: config.consumerGroup,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(config.sessionTimeoutMs / 6)),
+    rebalanceTimeout: 30_000,
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: 1_048_576,
+  });
+  await consumer.connect();
+  await consumer.subscribe({
+    topics: [config.enrichedTopic, config.userTopic, config.sessionTopic],
+    fromBeginning: true,
+  });
+
+  const laneKindOf = (topic: string): LaneKind | null =>
+    topic === config.userTopic ? 'user' : topic === config.sessionTopic ? 'session' : null;
+  const lanePartitions = new Map<string, LanePartition>();
+  const restoring = new Map<string, Promise<LanePartition | null>>();
+  let assigned: { topic: string; partition: number }[] = [];
+  let joined = false;
+  let stopping = false;
+
+  async function lowWatermark(topic: string, partition: number): Promise<number> {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
+  }
+
+  async function highWatermark(topic: string, partition: number): Promise<number> {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return Number(offsets.find((o) => o.partition === partition)?.high ?? 0);
+  }
+
+  /** Restores a lane partition and points the consumer at the offset its state continues from. */
+  function restorePartition(topic: string, kind: LaneKind, partition: number): Promise<LanePartition | null> {
+    const id = `${topic}/${partition}`;
+    const pending = restoring.get(id);
+    if (pending !== undefined) return pending;
+    const work = (async () => {
+      const lane = createLanePartition({
+        kind,
+        partition,
+        store,
+        config: DEFAULT_CONFIG,
+        definitionVersion: version,
+        checkpointIntervalMs: config.checkpointIntervalMs,
+        now,
+      });
+      const result = await lane.restore(await highWatermark(topic, partition));
+      metrics.restores.inc({ reason: result.reason });
+      if (result.outcome !== 'OK') {
+        log.warn('restore refused', { topic, partition, outcome: result.outcome });
+        return null;
+      }
+      const offset = result.resumeOffset ?? (await lowWatermark(topic, partition));
+      consumer.seek({ topic, partition, offset: String(offset) });
+      if (result.resumeOffset === null) lane.expectFrom(offset);
+      lanePartitions.set(id, lane);
+      log.info('partition restored', {
+        topic,
+        partition,
+        reason: result.reason,
+        lanes: result.lanesRestored,
+        resumeOffset: offset,
+      });
+      return lane;
+    })();
+    const tracked = work.finally(() => restoring.delete(id));
+    restoring.set(id, tracked);
+    return tracked;
+  }
+
+  /** Forgets a partition's state; the next batch (if it is still ours) restores it from Redis. */
+  function dropPartition(topic: string, partition: number, why: string): void {
+    if (lanePartitions.delete(`${topic}/${partition}`)) log.info('partition dropped', { topic, partition, why });
+  }
+
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    joined = true;
+    const assignment = event.payload.memberAssignment;
+    assigned = Object.entries(assignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
+    const keep = new Set(assigned.map(({ topic, partition }) => `${topic}/${partition}`));
+    for (const id of [...lanePartitions.keys()]) {
+      if (keep.has(id)) continue;
+      const [topic, partition] = [id.slice(0, id.lastIndexOf('/')), Number(id.slice(id.lastIndexOf('/') + 1))];
+      dropPartition(topic, partition, 'revoked');
+    }
+    log.info('group joined', { member: event.payload.memberId, assignment });
+    // Restore eagerly: values that change by time alone must be rewritten even without new events.
+    // Partitions kept across a rebalance are restored too: another member may have owned them meanwhile.
+    for (const { topic, partition } of assigned) {
+      const kind = laneKindOf(topic);
+      if (kind === null) continue;
+      lanePartitions.delete(`${topic}/${partition}`);
+      restorePartition(topic, kind, partition).catch((error: unknown) =>
+        log.error('restore failed', { topic, partition, error: String(error) }),
+      );
+    }
+  });
+
+  async function handleInput(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const userMessages: Message[] = [];
+    const sessionMessages: Message[] = [];
+    const deadLetters: Message[] = [];
+    const atMs = now();
+    for (const message of batch.messages) {
+      metrics.eventsIn.inc();
+      const decoded = decodeInput(message.value, config.inputFormat);
+      if (!decoded.ok) {
+        metrics.deadLetters.inc({ reason: decoded.reason });
+        deadLetters.push(
+          deadLetterMessage(
+            {
+              ...decoded,
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: message.offset,
+              value: message.value,
+            },
+            atMs,
+          ),
+        );
+        continue;
+      }
+      const event = decoded.event;
+      if (event.clockSkewCorrected) metrics.clockSkew.inc();
+      const value = encodeLaneMessage(event);
+      const headers = { [SOURCE_TIME_HEADER]: message.timestamp };
+      if (isUserLaneEvent(event)) userMessages.push({ key: event.userKey, value, headers });
+      if (event.sessionKey !== null) sessionMessages.push({ key: event.sessionKey, value, headers });
+    }
+    const topicMessages = [
+      { topic: config.userTopic, messages: userMessages },
+      { topic: config.sessionTopic, messages: sessionMessages },
+      { topic: config.deadLetterTopic, messages: deadLetters },
+    ].filter((t) => t.messages.length > 0);
+    if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
+    const next = String(Number(batch.lastOffset()) + 1);
+    payload.resolveOffset(batch.lastOffset());
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    metrics.batchSize.observe({ role: 'input' }, batch.messages.length);
+  }
+
+  async function handleLane(payload: EachBatchPayload, kind: LaneKind): Promise<void> {
+    const { batch } = payload;
+    const id = `${batch.topic}/${batch.partition}`;
+    let lane = lanePartitions.get(id) ?? null;
+    if (lane === null) {
+      lane = await restorePartition(batch.topic, kind, batch.partition);
+      // The consumer was pointed at the offset the state continues from: this batch may be stale.
+      return;
+    }
+    const first = Number(batch.firstOffset());
+    const expected = lane.nextOffset;
+    if (expected !== null && first > expected) {
+      // A gap: Kafka's committed offset is ahead of the state (Redis lost a checkpoint). Go back.
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(expected) });
+      return;
+    }
+    if (payload.isStale()) return;
+    const records: LaneRecord[] = [];
+    const deadLetters: Message[] = [];
+    const sourceTimes: number[] = [];
+    const atMs = now();
+    for (const message of batch.messages) {
+      const decoded = decodeLaneMessage(message.value);
+      if (!decoded.ok) {
+        metrics.deadLetters.inc({ reason: decoded.reason });
+        deadLetters.push(
+          deadLetterMessage(
+            {
+              ...decoded,
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: message.offset,
+              value: message.value,
+            },
+            atMs,
+          ),
+        );
+        continue;
+      }
+      records.push({ offset: Number(message.offset), event: decoded.event });
+      const source = Number(message.headers?.[SOURCE_TIME_HEADER]?.toString() ?? message.timestamp);
+      sourceTimes.push(source);
+      if (atMs - decoded.event.eventTimeMs > 10_000) metrics.lateEvents.inc();
+    }
+    if (deadLetters.length > 0) {
+      await producer.send({ topic: config.deadLetterTopic, messages: deadLetters, acks: -1 });
+    }
+    const endOffset = Number(batch.lastOffset()) + 1;
+    const started = performance.now();
+    let result: Awaited<ReturnType<LanePartition['applyBatch']>>;
+    try {
+      result = await lane.applyBatch(records, endOffset);
+    } catch (error) {
+      // The lane's memory is ahead of Redis now: forget it and restore from the last checkpoint.
+      dropPartition(batch.topic, batch.partition, `write failed: ${String(error)}`);
+      throw error;
+    }
+    metrics.redisWriteSeconds.observe((performance.now() - started) / 1000);
+    if (result.outcome !== 'OK') {
+      metrics.fenced.inc({ outcome: result.outcome });
+      dropPartition(
+        batch.topic,
+        batch.partition,
+        result.outcome === 'FENCED' ? 'fenced by a newer owner' : 'Redis was wiped',
+      );
+      if (result.outcome === 'WIPED') await restorePartition(batch.topic, kind, batch.partition);
+      return;
+    }
+    const ackMs = now();
+    for (const source of sourceTimes) metrics.freshness.observe((ackMs - source) / 1000);
+    metrics.eventsApplied.inc({ lane: kind, outcome: 'applied' }, result.applied);
+    metrics.eventsApplied.inc({ lane: kind, outcome: 'duplicate' }, result.duplicates);
+    metrics.eventsApplied.inc({ lane: kind, outcome: 'expired' }, result.expired);
+    metrics.eventsApplied.inc({ lane: kind, outcome: 'ignored' }, result.ignored);
+    metrics.redisOps.inc(result.ops);
+    metrics.batchSize.observe({ role: kind }, batch.messages.length);
+    metrics.lanes.set({ lane: kind }, laneCount(kind));
+    payload.resolveOffset(batch.lastOffset());
+    if (result.checkpointOffset !== null) {
+      await commit(batch.topic, batch.partition, result.checkpointOffset);
+    }
+    const lag = Number(batch.highWatermark) - endOffset;
+    metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
+  }
+
+  function laneCount(kind: LaneKind): number {
+    let total = 0;
+    for (const lane of lanePartitions.values()) if (lane.kind === kind) total += lane.size;
+    return total;
+  }
+
+  async function commit(topic: string, partition: number, offset: number): Promise<void> {
+    await consumer.commitOffsets([{ topic, partition, offset: String(offset) }]);
+  }
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 6,
+    eachBatch: async (payload) => {
+      if (stopping) return;
+      const kind = laneKindOf(payload.batch.topic);
+      if (kind === null) await handleInput(payload);
+      else await handleLane(payload, kind);
+    },
+  });
+
+  /** Tile boundaries (values that change by time alone) and checkpoints of idle partitions. */
+  let ticking = false;
+  const ticker = setInterval(() => {
+    if (ticking || stopping) return;
+    ticking = true;
+    tick()
+      .catch((error: unknown) => log.error('tick failed', { error: String(error) }))
+      .finally(() => {
+        ticking = false;
+      });
+  }, TICK_MS);
+
+  async function tick(): Promise<void> {
+    const atMs = now();
+    await Promise.all(
+      [...lanePartitions.entries()].map(async ([id, lane]) => {
+        const topic = id.slice(0, id.lastIndexOf('/'));
+        const due = lane.nextDueAtMs;
+        if (due !== null && due <= atMs) {
+          const flushed = await lane.flushDue();
+          if (flushed.outcome !== 'OK') {
+            metrics.fenced.inc({ outcome: flushed.outcome });
+            dropPartition(topic, lane.partition, flushed.outcome);
+            return;
+          }
+          metrics.expiryWrites.inc(flushed.lanes);
+          metrics.redisOps.inc(flushed.ops);
+        }
+        if (lane.checkpointDue(atMs)) {
+          const done = await lane.checkpoint();
+          if (done.outcome === 'OK' && done.offset !== null) await commit(topic, lane.partition, done.offset);
+        }
+      }),
+    );
+  }
+
+  return {
+    health() {
+      const pending = assigned.filter(
+        ({ topic, partition }) => laneKindOf(topic) !== null && !lanePartitions.has(`${topic}/${partition}`),
+      );
+      return {
+        ready: joined && pending.length === 0 && !stopping,
+        detail: {
+          group: config.consumerGroup,
+          joined,
+          partitions: assigned.length,
+          restoring: pending.map(({ topic, partition }) => `${topic}/${partition}`),
+          lanes: { user: laneCount('user'), session: laneCount('session') },
+        },
+      };
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(ticker);
+      // Waits for the batches in hand to finish; no new ones start.
+      await consumer.stop();
+      for (const [id, lane] of lanePartitions) {
+        const topic = id.slice(0, id.lastIndexOf('/'));
+        const done = await lane.checkpoint().catch(() => ({ outcome: 'error', offset: null }));
+        if (done.outcome === 'OK' && done.offset !== null) {
+          await commit(topic, lane.partition, done.offset).catch(() => {});
+        }
+      }
+      await consumer.disconnect();
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}

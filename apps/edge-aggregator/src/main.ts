@@ -1,0 +1,78 @@
+/**
+ * The edge-aggregator process: `npm run start -w @tandem/edge-aggregator` (and part of `npm start`).
+ * Reads its configuration from the environment (and the repository's .env.local), serves /healthz and
+ * /metrics, and stops gracefully on SIGTERM or Ctrl-C: finish the batch, checkpoint, commit, leave.
+ */
+import { loadEnvLocalIntoProcess } from '@tandem/infra/env-local';
+import { startAggregator } from './aggregator.js';
+import { AGGREGATOR_ENV_DEFAULTS, ConfigError, describeConfig, loadConfig } from './config.js';
+import { createLog } from './log.js';
+import { createMetrics, serveMetrics } from './metrics.js';
+import { createFeatureStore } from './redis/feature-store.js';
+import { restTransport, tcpTransport } from './redis/transport.js';
+
+const USAGE = `Usage: node --conditions=tandem-source --import tsx apps/edge-aggregator/src/main.ts [--help]
+
+The authoritative feature writer: consumes enriched Snowplow events from Kafka, computes every feature
+with feature-core, and writes them to Redis. Settings (environment variables, defaults in brackets):
+${Object.entries(AGGREGATOR_ENV_DEFAULTS)
+  .map(([name, value]) => `  ${name.padEnd(26)} [${name.includes('TOKEN') ? 'from .env.local' : value}]`)
+  .join('\n')}
+Endpoints: GET /healthz (200 when ready) and GET /metrics (Prometheus) on METRICS_HOST:METRICS_PORT.
+Rebuild every feature from the topic: npm run replay -w @tandem/edge-aggregator -- --help`;
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  loadEnvLocalIntoProcess();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`edge-aggregator: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLog('edge-aggregator', config.logLevel);
+  log.info('starting', describeConfig(config));
+  const transport =
+    config.featureStore === 'rest' ? restTransport(config.restUrl, config.restToken) : tcpTransport(config.redisUrl);
+  const store = createFeatureStore(transport);
+  const metrics = createMetrics();
+  let aggregator: Awaited<ReturnType<typeof startAggregator>> | null = null;
+  const server = await serveMetrics(metrics, config.metricsHost, config.metricsPort, () =>
+    aggregator === null ? { ready: false, detail: { phase: 'connecting' } } : aggregator.health(),
+  );
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.metricsPort;
+  aggregator = await startAggregator({ config, store, metrics, log });
+  log.info(`listening on http://${config.metricsHost}:${port} (/healthz, /metrics)`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    const timer = setTimeout(() => {
+      log.error('graceful stop took over 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    await aggregator?.stop();
+    await store.close();
+    server.close();
+    clearTimeout(timer);
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`edge-aggregator: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,136 @@
+/**
+ * Prometheus metrics (prom-client) and the health endpoint: the only module that imports prom-client
+ * or serves HTTP. Names are contracts the docker-compose Prometheus/Grafana set-up relies on
+ * (`tandem_events_applied_total`, `tandem_freshness_seconds`, `tandem_consumer_lag`).
+ */
+import { createServer, type Server } from 'node:http';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tandem_aggregator_' });
+  const registers = [registry];
+  return {
+    registry,
+    eventsIn: new Counter({
+      name: 'tandem_events_in_total',
+      help: 'Messages read from the enriched topic',
+      registers,
+    }),
+    eventsApplied: new Counter({
+      name: 'tandem_events_applied_total',
+      help: 'Events applied to lanes, by lane kind and outcome (applied, duplicate, expired, ignored)',
+      labelNames: ['lane', 'outcome'] as const,
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'tandem_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    clockSkew: new Counter({
+      name: 'tandem_clock_skew_events_total',
+      help: 'Events whose time was outside [collector_tstamp - 24 h, collector_tstamp + 5 min] and was replaced by collector_tstamp',
+      registers,
+    }),
+    lateEvents: new Counter({
+      name: 'tandem_late_events_total',
+      help: 'Events applied more than 10 s after their event time (by the broker clock)',
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'tandem_batch_size',
+      help: 'Messages per processed batch, by topic role',
+      labelNames: ['role'] as const,
+      buckets: [1, 5, 10, 50, 100, 500, 1000, 5000],
+      registers,
+    }),
+    redisWriteSeconds: new Histogram({
+      name: 'tandem_redis_write_seconds',
+      help: 'Redis write latency of one batch (all its script calls)',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    redisOps: new Counter({
+      name: 'tandem_redis_ops_total',
+      help: 'Redis operations written (SET, DEL, HSET, HDEL, PEXPIREAT inside scripts)',
+      registers,
+    }),
+    freshness: new Histogram({
+      name: 'tandem_freshness_seconds',
+      help: 'Kafka append time of an event on the enriched topic to Redis acknowledging its changed features',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    expiryWrites: new Counter({
+      name: 'tandem_expiry_writes_total',
+      help: 'Lanes rewritten because a tile boundary passed (values changed by time alone)',
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'tandem_consumer_lag',
+      help: 'Messages behind the high watermark, by topic and partition',
+      labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+    lanes: new Gauge({
+      name: 'tandem_lanes_in_memory',
+      help: 'Lanes held in memory, by lane kind',
+      labelNames: ['lane'] as const,
+      registers,
+    }),
+    restores: new Counter({
+      name: 'tandem_partition_restores_total',
+      help: 'Lane partitions restored, by reason (checkpoint, no_checkpoint, definition_changed, unreadable_snapshot)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    fenced: new Counter({
+      name: 'tandem_fenced_writes_total',
+      help: 'Writes refused because another owner took the partition (FENCED) or Redis lost its data (WIPED)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** `/healthz` (200 once ready, 503 before) and `/metrics` on one small HTTP server. */
+export async function serveMetrics(
+  metrics: Metrics,
+  host: string,
+  port: number,
+  health: () => { ready: boolean; detail: Record<string, unknown> },
+): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      const state = health();
+      response.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: state.ready ? 'ready' : 'starting', ...state.detail }));
+      return;
+    }
+    if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          response.writeHead(200, { 'content-type': metrics.registry.contentType });
+          response.end(text);
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end(String(error));
+        },
+      );
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'text/plain' });
+    response.end('not found: try /healthz or /metrics\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,107 @@
+/**
+ * Integration-test harness: a real Kafka broker and a real redis-server on free ports (never the
+ * developer's own), a producer of enriched lines, and readers of what the aggregator wrote.
+ */
+import { type RunningKafka, startKafka } from '@tandem/infra/kafka';
+import { freePort } from '@tandem/infra/ports';
+import { type EnsuredRedis, ensureRedis } from '@tandem/infra/redis';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type AggregatorConfig, loadConfig } from '../config.js';
+
+export interface TestStack {
+  readonly kafka: RunningKafka;
+  readonly redis: EnsuredRedis;
+  readonly redisClient: Redis;
+  readonly producer: Producer;
+  config(overrides?: Record<string, string>): AggregatorConfig;
+  env(overrides?: Record<string, string>): Record<string, string>;
+  produce(messages: readonly { key: string; value: string }[], topic?: string): Promise<void>;
+  /** Every accelerator string key (`user:*`, `session:*`) and its value. */
+  readStrings(): Promise<Record<string, string>>;
+  /** Every feature hash (`features:*`), without `_at` (evaluation time differs between runs). */
+  readHashes(): Promise<Record<string, Record<string, string>>>;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(): Promise<TestStack> {
+  const kafka = await startKafka({ log: () => {} });
+  const redisPort = await freePort();
+  const redis = await ensureRedis({ url: `redis://127.0.0.1:${redisPort}`, log: () => {} });
+  const redisClient = new Redis(redis.url);
+  const producer = new Kafka({ brokers: [kafka.brokers], logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  const env = (overrides: Record<string, string> = {}) => ({
+    KAFKA_BROKERS: kafka.brokers,
+    REDIS_URL: redis.url,
+    FEATURE_STORE: 'tcp',
+    METRICS_PORT: '0',
+    CHECKPOINT_INTERVAL_MS: '500',
+    ...overrides,
+  });
+  async function scan(pattern: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redisClient.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    return keys.sort();
+  }
+  return {
+    kafka,
+    redis,
+    redisClient,
+    producer,
+    env,
+    config: (overrides) => loadConfig(env(overrides)),
+    async produce(messages, topic = 'snowplow-enriched-good') {
+      for (let i = 0; i < messages.length; i += 1000) {
+        await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 1000).map((m) => ({ ...m })) });
+      }
+    },
+    async readStrings() {
+      const keys = [...(await scan('user:*')), ...(await scan('session:*'))];
+      const out: Record<string, string> = {};
+      for (let i = 0; i < keys.length; i += 500) {
+        const chunk = keys.slice(i, i + 500);
+        const values = await redisClient.mget(...chunk);
+        chunk.forEach((key, n) => {
+          const value = values[n];
+          if (typeof value === 'string') out[key] = value;
+        });
+      }
+      return out;
+    },
+    async readHashes() {
+      const out: Record<string, Record<string, string>> = {};
+      for (const key of await scan('features:*')) {
+        const { _at, ...fields } = await redisClient.hgetall(key);
+        if (Object.keys(fields).length > 0) out[key] = fields;
+      }
+      return out;
+    },
+    async stop() {
+      await producer.disconnect().catch(() => {});
+      redisClient.disconnect();
+      await redis.stop();
+      await kafka.stop();
+    },
+  };
+}
+
+/** Polls `read` until `done` holds or `timeoutMs` passes; returns the last value read. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  return value;
+}
