@@ -5,14 +5,15 @@
  */
 import { definitionVersion, featureHashFields, type ShopperEvent } from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
-import { type EventSpec, enrichedTsv, GOLDEN_CHECKPOINTS, GOLDEN_JOURNEY } from '@tandem/feature-core/testing';
+import { type EventSpec, enrichedTsv, GOLDEN_CHECKPOINTS, GOLDEN_JOURNEY, uuid } from '@tandem/feature-core/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Aggregator, startAggregator } from './aggregator.js';
 import { createLog } from './log.js';
 import { createMetrics } from './metrics.js';
 import { createFeatureStore } from './redis/feature-store.js';
 import { tcpTransport } from './redis/transport.js';
-import { eventually, startTestStack, type TestStack } from './test-support/harness.js';
+import { eventually, sameEntries, startTestStack, type TestStack } from './test-support/harness.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -60,14 +61,18 @@ describe('golden journey through Kafka and Redis', () => {
     const delta = Math.ceil((Date.now() + 60_000 - final.atMs) / quarter) * quarter;
     const atMs = final.atMs + delta;
     const specs = GOLDEN_JOURNEY.map((spec) => shift(spec, delta));
-    await stack.produce(specs.map((spec) => ({ key: spec.domainUserId, value: enrichedTsv(spec) })));
 
-    const aggregator = await runAggregator({ CONSUMER_GROUP: 'golden' }, () => atMs);
+    const topic = await stack.createTopic('golden-input');
+    await stack.produce(
+      specs.map((spec) => ({ key: spec.domainUserId, value: enrichedTsv(spec) })),
+      topic,
+    );
+    const aggregator = await runAggregator({ CONSUMER_GROUP: 'golden', ENRICHED_TOPIC: topic }, () => atMs);
     try {
       const expected = shiftValues(final.expected, delta);
       const strings = await eventually(
         () => stack.readStrings(),
-        (values) => JSON.stringify(values) === JSON.stringify(Object.fromEntries(Object.entries(expected).sort())),
+        (values) => sameEntries(values, expected),
       );
       expect(strings).toEqual(expected);
 
@@ -111,3 +116,130 @@ describe('golden journey through Kafka and Redis', () => {
     }
   }, 120_000);
 });
+
+const DUID = 'dddddddd-0000-4000-8000-00000000e001';
+const SESSION = 'dddddddd-0000-4000-8000-00000000e501';
+
+function productView(n: number, timeMs: number, extra: Partial<EventSpec> = {}): EventSpec {
+  return {
+    eventId: uuid(900_000 + n),
+    timeMs,
+    domainUserId: DUID,
+    sessionId: SESSION,
+    type: 'product_view',
+    products: [{ id: `sku-${n}`, category: 'Shoes', price: 42.99, currency: 'USD' }],
+    ...extra,
+  };
+}
+
+describe('values that change by time alone', () => {
+  it('deletes a 5-minute value within 1 s of the tile boundary where its only event leaves the window', async () => {
+    const topic = await stack.createTopic('expiry-input');
+    // A product view whose 10-second tile leaves the 5-minute window (30 tiles) 4 to 14 s from now.
+    const tileMs = 10_000;
+    const leavesAt = (Math.floor((Date.now() + 4_000) / tileMs) + 1) * tileMs;
+    const eventTime = leavesAt - 30 * tileMs + 500;
+    await stack.produce([{ key: DUID, value: enrichedTsv(productView(1, eventTime)) }], topic);
+    const aggregator = await runAggregator({ CONSUMER_GROUP: 'expiry', ENRICHED_TOPIC: topic }, Date.now);
+    try {
+      const key = `user:${DUID}:product_view_count_5m`;
+      const before = await eventually(
+        () => stack.redisClient.get(key),
+        (value) => value === '1',
+      );
+      expect(before, 'the value is written once the event is applied').toBe('1');
+      expect(Date.now()).toBeLessThan(leavesAt);
+      const gone = await eventually(
+        () => stack.redisClient.get(key),
+        (value) => value === null,
+        20_000,
+      );
+      const staleMs = Date.now() - leavesAt;
+      expect(gone).toBeNull();
+      expect(staleMs, 'staleness after the tile boundary').toBeLessThanOrEqual(1_000);
+      const hash = await stack.redisClient.hgetall(`features:user:${DUID}`);
+      expect(hash.product_view_count_5m).toBeUndefined();
+      // The longer windows still hold the event.
+      expect(hash.product_view_count_1h).toBe('1');
+      expect(await stack.redisClient.get(`user:${DUID}:product_view_count_24h`)).toBe('1');
+    } finally {
+      await aggregator.stop();
+    }
+  }, 60_000);
+});
+
+describe('bad input', () => {
+  it('sends undecodable lines to the dead-letter topic with reason and offset, and goes on', async () => {
+    const topic = await stack.createTopic('bad-input');
+    const now = Date.now();
+    const good = productView(10, now - 1_000, { domainUserId: 'dddddddd-0000-4000-8000-00000000e010' });
+    const noCart: EventSpec = { ...productView(11, now - 900), type: 'add_to_cart', products: [] };
+    const lines = [
+      'not a tsv line at all',
+      enrichedTsv(productView(12, now - 800))
+        .split('\t')
+        .slice(0, 100)
+        .join('\t'),
+      enrichedTsv(noCart),
+      enrichedTsv(good),
+    ];
+    // One partition (same key): offsets 0..3 in order.
+    await stack.produce(
+      lines.map((value) => ({ key: 'same-key', value })),
+      topic,
+    );
+    const group = 'bad-input';
+    const aggregator = await runAggregator({ CONSUMER_GROUP: group, ENRICHED_TOPIC: topic }, Date.now);
+    try {
+      const value = await eventually(
+        () => stack.redisClient.get(`user:${good.domainUserId}:product_view_count_5m`),
+        (v) => v === '1',
+      );
+      expect(value).toBe('1');
+      const letters = await readTopic(stack, 'tandem-dead-letter', (m) => m.source?.topic === topic, 3);
+      expect(letters.map((m) => [m.reason, m.source.offset]).sort()).toEqual([
+        ['missing_entity', '2'],
+        ['wrong_field_count', '0'],
+        ['wrong_field_count', '1'],
+      ]);
+      for (const letter of letters) expect(letter.detail).toEqual(expect.any(String));
+    } finally {
+      await aggregator.stop();
+    }
+  }, 60_000);
+});
+
+interface DeadLetterRecord {
+  reason: string;
+  detail: string;
+  source: { topic: string; partition: number; offset: string };
+}
+
+async function readTopic(
+  testStack: TestStack,
+  topic: string,
+  keep: (record: DeadLetterRecord) => boolean,
+  count: number,
+): Promise<DeadLetterRecord[]> {
+  const consumer = new Kafka({ brokers: [testStack.kafka.brokers], logLevel: logLevel.NOTHING }).consumer({
+    groupId: `reader-${Math.random()}`,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: DeadLetterRecord[] = [];
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 20_000);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const record = JSON.parse(message.value?.toString() ?? 'null') as DeadLetterRecord;
+        if (keep(record)) out.push(record);
+        if (out.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}

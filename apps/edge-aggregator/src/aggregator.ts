@@ -99,7 +99,17 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   const kafka = new Kafka({
     clientId: `tandem-aggregator-${randomUUID().slice(0, 8)}`,
     brokers: config.brokers,
-    logLevel: logLevel.ERROR,
+    logLevel: logLevel.WARN,
+    // kafkajs's own messages join the structured log; retried errors (a coordinator still loading at
+    // start, a rebalance) are warnings, not failures.
+    logCreator:
+      () =>
+      ({ namespace, level, log: entry }) => {
+        const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
+        const text = `kafkajs ${namespace}: ${message}`;
+        if (level <= logLevel.ERROR) log.warn(text, fields);
+        else log.debug(text, fields);
+      },
     retry: { retries: 8, initialRetryTime: 200 },
   });
   const admin = kafka.admin();
@@ -147,6 +157,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     if (pending !== undefined) return pending;
     const work = (async () => {
       const lane = createLanePartition({
+        group: config.consumerGroup,
         kind,
         partition,
         store,

@@ -18,8 +18,6 @@ export const AGGREGATOR_ENV_DEFAULTS = {
   INPUT_FORMAT: 'tsv',
   /** Events the aggregator could not apply, with the reason and the source offset. */
   DEAD_LETTER_TOPIC: 'tandem-dead-letter',
-  /** Prefix of the internal repartition topics (`<prefix>user-events`, `<prefix>session-events`). */
-  INTERNAL_TOPIC_PREFIX: 'tandem-',
   /** Partitions of the internal topics when they are created. */
   KAFKA_PARTITIONS: '6',
   /** `rest` (@upstash/redis: the local REST endpoint or Upstash cloud) or `tcp` (ioredis to REDIS_URL). */
@@ -100,15 +98,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
       'UPSTASH_REDIS_REST_TOKEN is empty: run `npm start` once to generate .env.local, or set FEATURE_STORE=tcp',
     );
   }
-  const prefix = get('INTERNAL_TOPIC_PREFIX');
+  const consumerGroup = get('CONSUMER_GROUP');
   return {
     brokers,
-    consumerGroup: get('CONSUMER_GROUP'),
+    consumerGroup,
     enrichedTopic: get('ENRICHED_TOPIC'),
     inputFormat: oneOf('INPUT_FORMAT', get('INPUT_FORMAT'), INPUT_FORMATS),
     deadLetterTopic: get('DEAD_LETTER_TOPIC'),
-    userTopic: `${prefix}user-events`,
-    sessionTopic: `${prefix}session-events`,
+    // Internal topics and Redis state belong to one consumer group (as Kafka Streams names them after
+    // its application id): two deployments with different groups never read each other's.
+    userTopic: `${consumerGroup}-user-events`,
+    sessionTopic: `${consumerGroup}-session-events`,
     partitions: integer('KAFKA_PARTITIONS', get('KAFKA_PARTITIONS'), 1, 1024),
     featureStore,
     redisUrl: get('REDIS_URL'),

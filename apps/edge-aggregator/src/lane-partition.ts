@@ -48,6 +48,8 @@ export interface LaneRecord {
 }
 
 export interface LanePartitionOptions {
+  /** The consumer group: partition state in Redis is per group. */
+  readonly group: string;
   readonly kind: LaneKind;
   readonly partition: number;
   readonly store: FeatureStore;
@@ -122,7 +124,7 @@ function createQueue() {
 
 export function createLanePartition(options: LanePartitionOptions): LanePartition {
   const { kind, partition, store, config, definitionVersion, now } = options;
-  const keys = partitionKeys(kind, partition);
+  const keys = partitionKeys(options.group, kind, partition);
   const enqueue = createQueue();
 
   const lanes = new Map<string, Lane>();

@@ -2,14 +2,15 @@
  * The aggregator's Redis protocol: fenced, chunked writes of feature values and lane snapshots, and
  * the per-partition records that make restarts exact (ARCHITECTURE.md "Delivery: effectively once").
  *
- * Per lane partition (the user lanes of partition 3 of the by-user topic, say) Redis holds, under keys
- * sharing one hash tag so a Redis Cluster keeps them in one slot:
- * - `tandem:{user:3}:fence`: the owner's epoch. A new owner increments it when it takes the
+ * Per lane partition (the user lanes of partition 3 of the by-user topic, say) of a consumer group
+ * (`tandem-features`), Redis holds, under keys sharing one hash tag so a Redis Cluster keeps them in
+ * one slot:
+ * - `tandem:{tandem-features:user:3}:fence`: the owner's epoch. A new owner increments it when it takes the
  *   partition; every write checks it, so a previous owner that has not noticed a rebalance yet is
  *   refused ("FENCED"). A missing fence means Redis lost its data ("WIPED"): the owner rebuilds.
- * - `tandem:{user:3}:checkpoint`: the topic offset the snapshots cover, and the definition version.
- * - `tandem:{user:3}:lanes`: lane key → expiry (epoch ms) of each lane with a snapshot.
- * - `tandem:{user:3}:state:{laneKey}`: the lane in feature-core's wire format.
+ * - `tandem:{…}:checkpoint`: the topic offset the snapshots cover, and the definition version.
+ * - `tandem:{…}:lanes`: lane key → expiry (epoch ms) of each lane with a snapshot.
+ * - `tandem:{…}:state:{laneKey}`: the lane in feature-core's wire format.
  */
 import { createHash } from 'node:crypto';
 import type { LaneKind, RedisOp } from '../write-plan.js';
@@ -32,8 +33,8 @@ export interface PartitionKeys {
   snapshot(laneKey: string): string;
 }
 
-export function partitionKeys(kind: LaneKind, partition: number): PartitionKeys {
-  const prefix = `tandem:{${kind}:${partition}}`;
+export function partitionKeys(group: string, kind: LaneKind, partition: number): PartitionKeys {
+  const prefix = `tandem:{${group}:${kind}:${partition}}`;
   return {
     fence: `${prefix}:fence`,
     checkpoint: `${prefix}:checkpoint`,
@@ -166,6 +167,52 @@ export function encodeWriteCalls(
   }
   flush();
   return calls;
+}
+
+/**
+ * The replay's script: WRITE_SCRIPT's operations without the fence check. KEYS[1] and ARGV[1] are
+ * placeholders, so `encodeWriteCalls` chunks for both scripts alike.
+ */
+const UNFENCED_SCRIPT = luaScript(`
+local i = 2
+local n = #ARGV
+while i <= n do
+  local code = ARGV[i]
+  local key = KEYS[tonumber(ARGV[i + 1])]
+  local argc = tonumber(ARGV[i + 2])
+  local first = i + 3
+  if code == 's' then
+    redis.call('SET', key, ARGV[first], 'PXAT', ARGV[first + 1])
+  elseif code == 'd' then
+    redis.call('DEL', key)
+  elseif code == 'h' then
+    redis.call('HSET', key, unpack(ARGV, first, first + argc - 1))
+  elseif code == 'r' then
+    redis.call('HDEL', key, unpack(ARGV, first, first + argc - 1))
+  elseif code == 'e' then
+    redis.call('PEXPIREAT', key, ARGV[first])
+  end
+  i = first + argc
+end
+return 'OK'
+`);
+
+/** Declared as KEYS[1] of every unfenced call and never read or written. */
+const UNFENCED_PLACEHOLDER_KEY = 'tandem:unfenced';
+
+/**
+ * Applies operations in order with no fence check, in as few script calls as the size limits allow
+ * (each call atomic, the sequence not). For writers that own no partition (the replay command): it
+ * overwrites whatever a partition owner wrote, so never point it at a Redis a running aggregator
+ * writes. Returns the number of script calls made.
+ */
+export async function writeUnfenced(transport: RedisTransport, ops: readonly RedisOp[]): Promise<number> {
+  const calls = encodeWriteCalls(UNFENCED_PLACEHOLDER_KEY, '-', ops);
+  for (const call of calls) {
+    const outcome = String(await transport.evalScript(UNFENCED_SCRIPT, call.keys, call.args));
+    if (outcome !== 'OK') throw new Error(`unfenced write answered '${outcome}'`);
+  }
+  return calls.length;
 }
 
 export function createFeatureStore(transport: RedisTransport): FeatureStore {

@@ -2,7 +2,10 @@
  * Integration-test harness: a real Kafka broker and a real redis-server on free ports (never the
  * developer's own), a producer of enriched lines, and readers of what the aggregator wrote.
  */
-import { type RunningKafka, startKafka } from '@tandem/infra/kafka';
+
+import { createFeatureEngine } from '@tandem/feature-core';
+import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
+import { createTopics, type RunningKafka, startKafka } from '@tandem/infra/kafka';
 import { freePort } from '@tandem/infra/ports';
 import { type EnsuredRedis, ensureRedis } from '@tandem/infra/redis';
 import { Redis } from 'ioredis';
@@ -16,6 +19,8 @@ export interface TestStack {
   readonly producer: Producer;
   config(overrides?: Record<string, string>): AggregatorConfig;
   env(overrides?: Record<string, string>): Record<string, string>;
+  /** Creates a topic (6 partitions, broker append time), so each test has its own input. */
+  createTopic(name: string): Promise<string>;
   produce(messages: readonly { key: string; value: string }[], topic?: string): Promise<void>;
   /** Every accelerator string key (`user:*`, `session:*`) and its value. */
   readStrings(): Promise<Record<string, string>>;
@@ -29,7 +34,11 @@ export async function startTestStack(): Promise<TestStack> {
   const redisPort = await freePort();
   const redis = await ensureRedis({ url: `redis://127.0.0.1:${redisPort}`, log: () => {} });
   const redisClient = new Redis(redis.url);
-  const producer = new Kafka({ brokers: [kafka.brokers], logLevel: logLevel.NOTHING }).producer();
+  const producer = new Kafka({
+    brokers: [kafka.brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10, initialRetryTime: 200 },
+  }).producer();
   await producer.connect();
   const env = (overrides: Record<string, string> = {}) => ({
     KAFKA_BROKERS: kafka.brokers,
@@ -56,6 +65,18 @@ export async function startTestStack(): Promise<TestStack> {
     producer,
     env,
     config: (overrides) => loadConfig(env(overrides)),
+    async createTopic(name) {
+      // Right after the broker starts, its metadata can lag a creation: retry a few times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await createTopics(kafka.brokers, [name], 6);
+          return name;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    },
     async produce(messages, topic = 'snowplow-enriched-good') {
       for (let i = 0; i < messages.length; i += 1000) {
         await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 1000).map((m) => ({ ...m })) });
@@ -104,4 +125,20 @@ export async function eventually<T>(
     value = await read();
   }
   return value;
+}
+
+/** Whether two string maps hold the same entries (key order aside). */
+export function sameEntries(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/** What a clean run gives: feature-core's engine over the good lines, every key as of `atMs`. */
+export function expectedKeyValues(lines: readonly string[], atMs: number): Record<string, string> {
+  const engine = createFeatureEngine();
+  for (const line of lines) {
+    const decoded = fromEnrichedTsv(line);
+    if (decoded.ok) engine.apply(decoded.value);
+  }
+  return engine.keyValuesAt(atMs);
 }
