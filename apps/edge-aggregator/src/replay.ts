@@ -89,7 +89,17 @@ const BATCHES_IN_FLIGHT = 4;
 /** Offsets to read per partition: [low, high) as of the start. */
 async function watermarks(admin: Admin, topic: string): Promise<Map<number, { low: number; high: number }>> {
   const out = new Map<number, { low: number; high: number }>();
-  for (const entry of await admin.fetchTopicOffsets(topic)) {
+  let entries: Awaited<ReturnType<Admin['fetchTopicOffsets']>> | undefined;
+  // Right after a broker start or a leader change the metadata kafkajs holds may be stale for a moment.
+  for (let attempt = 1; entries === undefined; attempt++) {
+    try {
+      entries = await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (attempt >= 10 || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    }
+  }
+  for (const entry of entries) {
     out.set(entry.partition, { low: Number(entry.low), high: Number(entry.high) });
   }
   return out;
