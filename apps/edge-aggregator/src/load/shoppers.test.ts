@@ -35,7 +35,8 @@ function journeysByShopper(records: readonly LoadRecord[]): Map<string, LoadReco
 
 const MIXED: ShopperLoadOptions = { seed: 42, shoppers: 300, eventsPerSecond: 50 };
 
-describe('shopper load generator', () => {
+// Generous: the suite generates ~200k records, and CI machines are shared.
+describe('shopper load generator', { timeout: 30_000 }, () => {
   const records = generateEvents(20_000, MIXED);
 
   it('is deterministic: the same seed gives the same lines, another seed other lines', () => {
@@ -48,13 +49,17 @@ describe('shopper load generator', () => {
   });
 
   it('makes lines that decode, keyed by domain_userid, with the record event id and time', () => {
+    const wrong: string[] = [];
     for (const record of good(records)) {
       const event = decode(record);
-      expect(event.domainUserId).toBe(record.key);
-      expect(event.eventId).toBe(record.eventId);
-      expect(event.eventTimeMs).toBe(record.eventTimeMs);
-      expect(event.clockSkewCorrected).toBe(false);
+      const same =
+        event.domainUserId === record.key &&
+        event.eventId === record.eventId &&
+        event.eventTimeMs === record.eventTimeMs &&
+        !event.clockSkewCorrected;
+      if (!same) wrong.push(record.eventId);
     }
+    expect(wrong).toEqual([]);
   });
 
   it('writes every field as the reference builder enrichedTsv does, except event_fingerprint', () => {
@@ -127,12 +132,14 @@ describe('shopper load generator', () => {
 
   it('keeps each cart consistent: total_value is the sum of its lines, revenue is the cart total', () => {
     // No late events: one still held back at the end would be missing from the replay.
-    const sample = generateEvents(30_000, { ...MIXED, lateShare: 0 });
+    const sample = generateEvents(15_000, { ...MIXED, lateShare: 0 });
     const transactionIds = new Set<string>();
     for (const list of journeysByShopper(sample).values()) {
       const lines = new Map<string, { priceMinor: number; quantity: number }>();
       let total = 0;
       for (const record of list) {
+        const type = record.spec.type;
+        if (type !== 'add_to_cart' && type !== 'remove_from_cart' && type !== 'transaction') continue;
         const event = decode(record);
         if (event.type === 'add_to_cart' || event.type === 'remove_from_cart') {
           const product = event.products[0];
@@ -161,7 +168,7 @@ describe('shopper load generator', () => {
 
   it('skews activity like Zipf: the top 1% of shoppers send a large share', () => {
     const topShare = (options: ShopperLoadOptions) => {
-      const sample = generateEvents(50_000, { ...options, shoppers: 1_000, lateShare: 0, duplicateShare: 0 });
+      const sample = generateEvents(20_000, { ...options, shoppers: 1_000, lateShare: 0, duplicateShare: 0 });
       const counts = new Map<string, number>();
       for (const r of sample) counts.set(r.key, (counts.get(r.key) ?? 0) + 1);
       const sorted = [...counts.values()].sort((a, b) => b - a);
