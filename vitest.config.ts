@@ -92,7 +92,15 @@ export default defineConfig({
       {
         extends: true,
         root: 'apps/edge-aggregator',
-        test: { name: 'edge-aggregator', environment: 'node', include: ['src/**/*.test.ts'] },
+        // Its integration tests and drills each start a broker and redis-server: one file at a time.
+        test: {
+          name: 'edge-aggregator',
+          environment: 'node',
+          include: ['src/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
       },
       {
         extends: true,

@@ -34,6 +34,8 @@ const SOURCE_TIME_HEADER = 'tandem-source-ms';
 const TOPIC_CONFIG = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
 /** How often due tile boundaries and idle checkpoints are looked at. */
 const TICK_MS = 200;
+/** How often every owned partition checks that Redis still holds its data. */
+const PROBE_INTERVAL_MS = 1_000;
 
 export interface Aggregator {
   /** Ready once the group is joined and every assigned lane partition is restored. */
@@ -323,13 +325,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     }
     metrics.redisWriteSeconds.observe((performance.now() - started) / 1000);
     if (result.outcome !== 'OK') {
-      metrics.fenced.inc({ outcome: result.outcome });
-      dropPartition(
-        batch.topic,
-        batch.partition,
-        result.outcome === 'FENCED' ? 'fenced by a newer owner' : 'Redis was wiped',
-      );
-      if (result.outcome === 'WIPED') await restorePartition(batch.topic, kind, batch.partition);
+      await lost(batch.topic, lane, result.outcome);
       return;
     }
     const ackMs = now();
@@ -383,8 +379,18 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
       });
   }, TICK_MS);
 
+  /** A write was refused: another owner took the partition, or Redis lost its data (rebuild it). */
+  async function lost(topic: string, lane: LanePartition, outcome: 'FENCED' | 'WIPED'): Promise<void> {
+    metrics.fenced.inc({ outcome });
+    dropPartition(topic, lane.partition, outcome === 'FENCED' ? 'fenced by a newer owner' : 'Redis was wiped');
+    const kind = laneKindOf(topic);
+    if (outcome === 'WIPED' && kind !== null) await restorePartition(topic, kind, lane.partition);
+  }
+
+  let lastProbeAt = 0;
   async function tick(): Promise<void> {
     const atMs = now();
+    const probing = atMs - lastProbeAt >= PROBE_INTERVAL_MS;
     await Promise.all(
       [...lanePartitions.entries()].map(async ([id, lane]) => {
         const topic = id.slice(0, id.lastIndexOf('/'));
@@ -392,12 +398,18 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
         if (due !== null && due <= atMs) {
           const flushed = await lane.flushDue();
           if (flushed.outcome !== 'OK') {
-            metrics.fenced.inc({ outcome: flushed.outcome });
-            dropPartition(topic, lane.partition, flushed.outcome);
+            await lost(topic, lane, flushed.outcome);
             return;
           }
           metrics.expiryWrites.inc(flushed.lanes);
           metrics.redisOps.inc(flushed.ops);
+        }
+        if (probing) {
+          const outcome = await lane.probe();
+          if (outcome !== 'OK') {
+            await lost(topic, lane, outcome);
+            return;
+          }
         }
         if (lane.checkpointDue(atMs)) {
           const done = await lane.checkpoint();
@@ -405,6 +417,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
         }
       }),
     );
+    if (probing) lastProbeAt = atMs;
   }
 
   return {

@@ -104,6 +104,11 @@ export interface LanePartition {
   expectFrom(offset: number): void;
   /** Whether a checkpoint is due at `atMs` (something changed and the interval passed). */
   checkpointDue(atMs: number): boolean;
+  /**
+   * Checks that the partition is still ours and that Redis still holds its data, so a wiped Redis is
+   * noticed (and rebuilt) even when no event or timer would write to this partition.
+   */
+  probe(): Promise<WriteOutcome>;
   /** Writes a checkpoint now when anything changed since the last one (graceful shutdown). */
   checkpoint(): Promise<{ outcome: WriteOutcome; offset: number | null }>;
 }
@@ -498,6 +503,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
     restore: (highWatermark) => enqueue(() => restoreNow(highWatermark)),
     applyBatch: (records, endOffset) => enqueue(() => applyNow(records, endOffset)),
     flushDue: () => enqueue(flushDueNow),
+    probe: () => enqueue(() => store.probe(keys, epoch)),
     checkpoint: () => enqueue(checkpointNow),
   };
 }

@@ -97,6 +97,8 @@ export interface FeatureStore {
    * and the checkpoint op, when present, must come last.
    */
   write(keys: PartitionKeys, epoch: string, ops: readonly RedisOp[]): Promise<WriteOutcome>;
+  /** Whether the partition is still ours and Redis still holds its data (a write of nothing). */
+  probe(keys: PartitionKeys, epoch: string): Promise<WriteOutcome>;
   readIndex(keys: PartitionKeys): Promise<Map<string, number>>;
   readSnapshots(keys: PartitionKeys, laneKeys: readonly string[]): Promise<Map<string, string>>;
   close(): Promise<void>;
@@ -242,6 +244,10 @@ export function createFeatureStore(transport: RedisTransport): FeatureStore {
         if (outcome !== 'OK') return outcome === 'FENCED' ? 'FENCED' : 'WIPED';
       }
       return 'OK';
+    },
+    async probe(keys, epoch) {
+      const outcome = String(await transport.evalScript(WRITE_SCRIPT, [keys.fence], [epoch]));
+      return outcome === 'OK' ? 'OK' : outcome === 'FENCED' ? 'FENCED' : 'WIPED';
     },
     async readIndex(keys) {
       const out = new Map<string, number>();

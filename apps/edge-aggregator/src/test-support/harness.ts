@@ -79,7 +79,11 @@ export async function startTestStack(): Promise<TestStack> {
     },
     async produce(messages, topic = 'snowplow-enriched-good') {
       for (let i = 0; i < messages.length; i += 1000) {
-        await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 1000).map((m) => ({ ...m })) });
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: messages.slice(i, i + 1000).map(({ key, value }) => ({ key, value })),
+        });
       }
     },
     async readStrings() {

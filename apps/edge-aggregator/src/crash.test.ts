@@ -1,0 +1,224 @@
+/**
+ * Effectively once (ARCHITECTURE.md "Delivery"; TARGETS T11), against a real broker and redis-server:
+ * after `kill -9` at random moments, a Redis flush, a broker restart, or one of three group members
+ * killed, the final Redis contents equal a clean single run evaluated at the same time.
+ *
+ * This is the short drill `npm test` runs. The full one (200,000 events, 5 kills) is
+ *   CRASH_EVENTS=200000 CRASH_KILLS=5 npx vitest run --project edge-aggregator src/crash.test.ts
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKafka } from '@tandem/infra/kafka';
+import { freePort } from '@tandem/infra/ports';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateEventsOverSpan, type LoadRecord } from './load/shoppers.js';
+import { type AggregatorProcess, startAggregatorProcess } from './test-support/aggregator-process.js';
+import { expectedKeyValues, startTestStack, type TestStack } from './test-support/harness.js';
+
+const EVENTS = Number(process.env.CRASH_EVENTS ?? 20_000);
+const KILLS = Number(process.env.CRASH_KILLS ?? 3);
+const LONG = Math.max(300_000, EVENTS * 5);
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+}, 60_000);
+// Each drill compares every key in Redis with its own clean run: start from an empty Redis.
+beforeEach(async () => {
+  await stack.redisClient.flushall();
+});
+
+/** Realistic traffic over the last two hours, with late, duplicate and a few bad lines. */
+function traffic(seed: number, count = EVENTS): LoadRecord[] {
+  const spanMs = 2 * 60 * 60_000;
+  return generateEventsOverSpan(spanMs, count / (spanMs / 1000), {
+    seed,
+    shoppers: Math.max(200, Math.round(count / 20)),
+    startTimeMs: Date.now() - spanMs - 60_000,
+    badShare: 0.001,
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What differs between Redis and the clean run (at most a few examples), or null when equal. */
+function difference(actual: Record<string, string>, expected: Record<string, string>): string | null {
+  const wrong: string[] = [];
+  for (const [key, value] of Object.entries(expected)) {
+    if (actual[key] !== value) wrong.push(`${key}: ${actual[key] ?? '(absent)'} ≠ ${value}`);
+  }
+  for (const key of Object.keys(actual)) if (!(key in expected)) wrong.push(`${key}: extra ${actual[key]}`);
+  return wrong.length === 0 ? null : `${wrong.length} differences, e.g.\n${wrong.slice(0, 8).join('\n')}`;
+}
+
+/**
+ * Waits until Redis equals the clean run as of the moment it is read. Values move at tile boundaries,
+ * so each comparison uses the expected values at its own read time; it must match exactly once.
+ */
+async function settlesToCleanRun(lines: readonly string[], timeoutMs = LONG): Promise<string | null> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | null = 'never compared';
+  while (Date.now() < deadline) {
+    const before = Date.now();
+    const actual = await stack.readStrings();
+    const after = Date.now();
+    // A read spanning a tile boundary proves nothing either way: compare only reads within one 10 s tile.
+    if (Math.floor(before / 10_000) === Math.floor(after / 10_000)) {
+      last = difference(actual, expectedKeyValues(lines, after));
+      if (last === null) return null;
+    }
+    await sleep(1_000);
+  }
+  return last;
+}
+
+async function hashesMatchStrings(): Promise<void> {
+  const strings = await stack.readStrings();
+  for (const [hashKey, fields] of Object.entries(await stack.readHashes())) {
+    const lane = hashKey.slice('features:'.length);
+    for (const [field, value] of Object.entries(fields)) {
+      if (field.startsWith('_')) continue;
+      expect(strings[`${lane}:${field}`], `${hashKey} ${field}`).toBe(value);
+    }
+  }
+}
+
+describe('kill -9 while consuming', () => {
+  it(
+    `ends with exactly the clean run's values after ${KILLS} kills during ${EVENTS} events`,
+    async () => {
+      const topic = await stack.createTopic('crash-input');
+      const records = traffic(11);
+      await stack.produce(records, topic);
+      const env = stack.env({ CONSUMER_GROUP: 'crash', ENRICHED_TOPIC: topic });
+      let aggregator: AggregatorProcess | null = null;
+      try {
+        for (let kill = 0; kill < KILLS; kill++) {
+          aggregator = await startAggregatorProcess(env, `aggregator-${kill}`);
+          await sleep(1_000 + Math.random() * 3_000);
+          await aggregator.kill();
+        }
+        aggregator = await startAggregatorProcess(env, 'aggregator-final');
+        const diff = await settlesToCleanRun(records.map((r) => r.value));
+        expect(diff, aggregator.output().slice(-4_000)).toBeNull();
+        await hashesMatchStrings();
+        expect(await aggregator.stop(), 'graceful stop').toBe(0);
+      } finally {
+        await aggregator?.kill();
+      }
+    },
+    LONG * 2,
+  );
+});
+
+describe('Redis loses everything mid-stream', () => {
+  it(
+    'notices the wiped Redis and rebuilds it from the topic',
+    async () => {
+      const topic = await stack.createTopic('flush-input');
+      const records = traffic(12);
+      const env = stack.env({ CONSUMER_GROUP: 'flush', ENRICHED_TOPIC: topic });
+      const aggregator = await startAggregatorProcess(env, 'aggregator-flush');
+      try {
+        await stack.produce(records.slice(0, records.length / 2), topic);
+        await sleep(2_000);
+        await stack.redisClient.flushall();
+        await stack.produce(records.slice(records.length / 2), topic);
+        const diff = await settlesToCleanRun(records.map((r) => r.value));
+        expect(diff, aggregator.output().slice(-4_000)).toBeNull();
+        expect(aggregator.output()).toContain('Redis was wiped');
+      } finally {
+        await aggregator.kill();
+      }
+    },
+    LONG * 2,
+  );
+});
+
+describe('three aggregators in one group', () => {
+  it(
+    'split the partitions and, with one killed mid-run, end with the clean run',
+    async () => {
+      const topic = await stack.createTopic('group-input');
+      const records = traffic(13);
+      const env = stack.env({ CONSUMER_GROUP: 'trio', ENRICHED_TOPIC: topic });
+      const members: AggregatorProcess[] = [];
+      try {
+        for (const name of ['a', 'b', 'c']) members.push(await startAggregatorProcess(env, `aggregator-${name}`));
+        await stack.produce(records.slice(0, records.length / 2), topic);
+        await sleep(2_000);
+        await members[1]?.kill();
+        await stack.produce(records.slice(records.length / 2), topic);
+        const diff = await settlesToCleanRun(records.map((r) => r.value));
+        expect(diff, members.map((m) => m.output().slice(-1_500)).join('\n---\n')).toBeNull();
+        // Each survivor owned partitions at some point.
+        for (const member of [members[0], members[2]]) expect(member?.output()).toContain('partition restored');
+      } finally {
+        for (const member of members) await member.kill();
+      }
+    },
+    LONG * 2,
+  );
+});
+
+describe('Kafka broker restart', () => {
+  it(
+    'resumes after the broker comes back and ends with the clean run',
+    async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'tandem-broker-restart-'));
+      const port = await freePort();
+      const controllerPort = await freePort();
+      const options = { port, controllerPort, dataDir, topics: ['restart-input', 'tandem-dead-letter'], log: () => {} };
+      let broker = await startKafka(options);
+      const local = await startTestStackOn(broker.brokers);
+      const env = {
+        ...stack.env({ CONSUMER_GROUP: 'restart', ENRICHED_TOPIC: 'restart-input' }),
+        KAFKA_BROKERS: broker.brokers,
+      };
+      let aggregator: AggregatorProcess | null = null;
+      try {
+        const records = traffic(14, Math.min(EVENTS, 10_000));
+        await local.produce(records.slice(0, records.length / 2));
+        aggregator = await startAggregatorProcess(env, 'aggregator-restart');
+        await sleep(2_000);
+        await broker.stop();
+        await sleep(2_000);
+        broker = await startKafka(options);
+        await local.produce(records.slice(records.length / 2));
+        const diff = await settlesToCleanRun(records.map((r) => r.value));
+        expect(diff, aggregator.output().slice(-4_000)).toBeNull();
+      } finally {
+        await aggregator?.kill();
+        await local.close();
+        await broker.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+    LONG * 2,
+  );
+});
+
+/** A producer and topic creator for a broker other than the stack's. */
+async function startTestStackOn(brokers: string) {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const producer = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 20 } }).producer();
+  await producer.connect();
+  return {
+    async produce(records: readonly LoadRecord[]) {
+      for (let i = 0; i < records.length; i += 1000) {
+        await producer.send({
+          topic: 'restart-input',
+          acks: -1,
+          messages: records.slice(i, i + 1000).map((r) => ({ key: r.key, value: r.value })),
+        });
+      }
+    },
+    close: () => producer.disconnect().catch(() => {}),
+  };
+}
