@@ -419,6 +419,7 @@ function formatCount(value: number): string {
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
   if (seconds < 60) return `${Math.ceil(seconds)}s`;
   const minutes = Math.floor(seconds / 60);
   return minutes < 60 ? `${minutes}m${Math.ceil(seconds % 60)}s` : `${Math.floor(minutes / 60)}h${minutes % 60}m`;
