@@ -70,6 +70,13 @@ const APPS: readonly AppSpec[] = [
     note: 'Snowplow-compatible collector + enrich',
     readyLine: /listening on/,
   },
+  {
+    name: 'aggregator',
+    entry: 'apps/edge-aggregator/src/main.ts',
+    url: `http://${process.env.METRICS_HOST ?? '127.0.0.1'}:${process.env.METRICS_PORT ?? '9464'}/metrics`,
+    note: 'edge-aggregator: features to Redis (/healthz, /metrics)',
+    readyLine: /listening on/,
+  },
 ];
 
 /** Starts an app process, streams its output with its name, and resolves once it says it serves. */
