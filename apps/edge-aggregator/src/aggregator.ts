@@ -142,14 +142,17 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   let joined = false;
   let stopping = false;
 
-  async function lowWatermark(topic: string, partition: number): Promise<number> {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
-  }
-
-  async function highWatermark(topic: string, partition: number): Promise<number> {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return Number(offsets.find((o) => o.partition === partition)?.high ?? 0);
+  /** A partition's watermarks; retried, since a broker that just started may not lead it yet. */
+  async function watermarks(topic: string, partition: number): Promise<{ low: number; high: number }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const found = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+        return { low: Number(found?.low ?? 0), high: Number(found?.high ?? 0) };
+      } catch (error) {
+        if (attempt >= 10 || stopping) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+      }
+    }
   }
 
   /** Restores a lane partition and points the consumer at the offset its state continues from. */
@@ -168,13 +171,14 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
         checkpointIntervalMs: config.checkpointIntervalMs,
         now,
       });
-      const result = await lane.restore(await highWatermark(topic, partition));
+      const marks = await watermarks(topic, partition);
+      const result = await lane.restore(marks.high);
       metrics.restores.inc({ reason: result.reason });
       if (result.outcome !== 'OK') {
         log.warn('restore refused', { topic, partition, outcome: result.outcome });
         return null;
       }
-      const offset = result.resumeOffset ?? (await lowWatermark(topic, partition));
+      const offset = result.resumeOffset ?? marks.low;
       consumer.seek({ topic, partition, offset: String(offset) });
       if (result.resumeOffset === null) lane.expectFrom(offset);
       lanePartitions.set(id, lane);

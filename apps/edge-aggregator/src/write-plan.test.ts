@@ -264,7 +264,7 @@ describe('planLaneWrite', () => {
   // runs ahead of the aggregator's) and that comes back with the same value gets only PEXPIREAT, a no-op
   // on a missing key: the key stays missing, and the hash, gone too, is re-created without the field.
   // Flip to \`it\` once planLaneWrite treats previous values whose expiry passed as absent.
-  it.fails('rewrites a value that came back unchanged after its key expired (known issue)', () => {
+  it('rewrites a value that came back unchanged after its key expired', () => {
     const redis = new RedisModel();
     const first = planLaneWrite({
       kind: 'user',

@@ -116,7 +116,9 @@ export function planLaneWrite(write: LaneWrite): LanePlan {
       continue;
     }
     const expiresAt = liveExpiry.get(field) as number;
-    if (previous === null || previous.values.get(field) !== value) {
+    // A key whose expiry has passed is gone from Redis even if its value comes back the same.
+    const stillStored = previous !== null && (previous.expiresAtMs.get(field) ?? Number.POSITIVE_INFINITY) > nowMs;
+    if (previous === null || !stillStored || previous.values.get(field) !== value) {
       ops.push({ kind: 'set', key, value, expiresAtMs: expiresAt });
       changedFields.push(field);
     } else if (previous.expiresAtMs.get(field) !== expiresAt) {
@@ -124,7 +126,11 @@ export function planLaneWrite(write: LaneWrite): LanePlan {
     }
   }
   const expiryChanged = ops.some((op) => op.kind === 'expireAt');
-  const replaceHash = previous === null || write.replaceHash === true;
+  // The hash expires with its longest-lived field: once that time has passed it is gone as a whole.
+  let hashExpiresAt = Number.NEGATIVE_INFINITY;
+  for (const atMs of previous?.expiresAtMs.values() ?? []) if (atMs > hashExpiresAt) hashExpiresAt = atMs;
+  const hashGone = previous !== null && previous.values.size > 0 && hashExpiresAt <= nowMs;
+  const replaceHash = previous === null || hashGone || write.replaceHash === true;
   if (
     !replaceHash &&
     previous !== null &&
