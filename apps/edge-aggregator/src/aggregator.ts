@@ -268,6 +268,10 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     payload.resolveOffset(batch.lastOffset());
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     metrics.batchSize.observe({ role: 'input' }, batch.messages.length);
+    metrics.consumerLag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(batch.highWatermark) - Number(next)),
+    );
   }
 
   async function handleLane(payload: EachBatchPayload, kind: LaneKind): Promise<void> {

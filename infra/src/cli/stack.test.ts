@@ -31,8 +31,9 @@ function isAlive(pid: number): boolean {
 }
 
 describe('npm start (infra/src/cli/stack.ts)', () => {
-  it('brings up Kafka, Redis and the REST endpoint, and Ctrl-C leaves no process behind', async () => {
-    const [kafkaPort, controllerPort, redisPort, restPort, collectorPort] = [
+  it('brings up Kafka, Redis, the REST endpoint and the apps, and Ctrl-C leaves no process behind', async () => {
+    const [kafkaPort, controllerPort, redisPort, restPort, collectorPort, metricsPort] = [
+      await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
@@ -51,6 +52,7 @@ describe('npm start (infra/src/cli/stack.ts)', () => {
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
         UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${restPort}`,
         COLLECTOR_URL: `http://127.0.0.1:${collectorPort}`,
+        METRICS_PORT: String(metricsPort),
       },
     });
     let output = '';
@@ -78,12 +80,21 @@ describe('npm start (infra/src/cli/stack.ts)', () => {
     });
     expect(await response.json()).toEqual({ result: 'PONG' });
 
+    // The aggregator is up, and ready once it restored its partitions.
+    expect(output).toMatch(new RegExp(`aggregator +http://127\\.0\\.0\\.1:${metricsPort}/metrics`));
+    let health = 0;
+    for (let i = 0; i < 100 && health !== 200; i++) {
+      health = (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status;
+      if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(health, output).toBe(200);
+
     const pids = [...output.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     const exited = new Promise<number | null>((resolve) => stack?.once('exit', (code) => resolve(code)));
     stack.kill('SIGINT');
     expect(await exited, output).toBe(0);
     expect(output).toMatch(/stopped rest[\s\S]*stopped redis[\s\S]*stopped kafka/);
-    for (const port of [kafkaPort, controllerPort, redisPort, restPort, collectorPort])
+    for (const port of [kafkaPort, controllerPort, redisPort, restPort, collectorPort, metricsPort])
       expect(await isListening(port)).toBe(false);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
   }, 180_000);
