@@ -37,6 +37,15 @@ const TICK_MS = 200;
 /** How often every owned partition checks that Redis still holds its data. */
 const PROBE_INTERVAL_MS = 1_000;
 
+/** A batch that failed for a reason a later attempt may not meet (Redis, the REST endpoint, Kafka). */
+class RetriableBatchError extends Error {
+  override name = 'RetriableBatchError';
+  readonly retriable = true;
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 export interface Aggregator {
   /** Ready once the group is joined and every assigned lane partition is restored. */
   health(): { ready: boolean; detail: Record<string, unknown> };
@@ -50,6 +59,8 @@ export interface AggregatorDeps {
   readonly metrics: Metrics;
   readonly log: Log;
   readonly now?: () => number;
+  /** Called when the consumer stopped for good (kafkajs will not restart it): the process should exit. */
+  readonly onFatal?: (error: unknown) => void;
 }
 
 interface DeadLetter {
@@ -200,6 +211,11 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   function dropPartition(topic: string, partition: number, why: string): void {
     if (lanePartitions.delete(`${topic}/${partition}`)) log.info('partition dropped', { topic, partition, why });
   }
+
+  consumer.on(consumer.events.CRASH, (event) => {
+    log.error('consumer crashed', { error: String(event.payload.error), restart: event.payload.restart });
+    if (!event.payload.restart && !stopping) deps.onFatal?.(event.payload.error);
+  });
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     joined = true;
@@ -370,8 +386,20 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     eachBatch: async (payload) => {
       if (stopping) return;
       const kind = laneKindOf(payload.batch.topic);
-      if (kind === null) await handleInput(payload);
-      else await handleLane(payload, kind);
+      try {
+        if (kind === null) await handleInput(payload);
+        else await handleLane(payload, kind);
+      } catch (error) {
+        // kafkajs retries a batch, and restarts the consumer after that, only for errors it deems
+        // retriable; a failed fetch to the REST endpoint is a TypeError, which would stop the
+        // consumer for good. Redis or the endpoint coming back is exactly what a retry waits for.
+        log.warn('batch failed; kafkajs retries it', {
+          topic: payload.batch.topic,
+          partition: payload.batch.partition,
+          error: String(error),
+        });
+        throw new RetriableBatchError(error);
+      }
     },
   });
 

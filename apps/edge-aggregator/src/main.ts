@@ -49,7 +49,18 @@ async function main(): Promise<void> {
   );
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.metricsPort;
-  aggregator = await startAggregator({ config, store, metrics, log });
+  aggregator = await startAggregator({
+    config,
+    store,
+    metrics,
+    log,
+    // A consumer kafkajs will not restart is a process that does nothing: exit, so a supervisor
+    // (npm start, systemd, Kubernetes) starts a fresh one, which restores from its checkpoints.
+    onFatal: (error) => {
+      log.error('exiting: the Kafka consumer stopped for good', { error: String(error) });
+      process.exit(1);
+    },
+  });
   log.info(`listening on http://${config.metricsHost}:${port} (/healthz, /metrics)`);
 
   let stopping = false;

@@ -41,7 +41,14 @@ export function restTransport(url: string, token: string): RedisTransport {
       }
     },
     async hgetall(key) {
-      return ((await redis.hgetall(key)) as Record<string, string> | null) ?? {};
+      // Without automatic deserialization the client hands back Redis's flat [field, value, ...]
+      // reply (RESP2), not an object: pair it up here.
+      const reply = (await redis.hgetall(key)) as unknown;
+      if (reply === null || reply === undefined) return {};
+      if (!Array.isArray(reply)) return reply as Record<string, string>;
+      const out: Record<string, string> = {};
+      for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+      return out;
     },
     async mget(keys) {
       if (keys.length === 0) return [];

@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -29,6 +31,8 @@ export async function startAggregatorProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
+  // DRILL_LOG_DIR=/some/dir keeps each process's whole output, for a drill that failed.
+  const logFile = process.env.DRILL_LOG_DIR ? join(process.env.DRILL_LOG_DIR, `${name}-${child.pid}.log`) : null;
   const exited = once(child, 'exit');
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
@@ -37,6 +41,7 @@ export async function startAggregatorProcess(
     );
     const onData = (chunk: Buffer) => {
       text += chunk.toString();
+      if (logFile !== null) appendFileSync(logFile, chunk);
       if (text.includes('listening on')) {
         clearTimeout(timer);
         resolve();
