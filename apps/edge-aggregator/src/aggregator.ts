@@ -129,14 +129,16 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   await admin.connect();
   await ensureTopics(admin, config);
 
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // Not idempotent: that would allow one request in flight, serializing every partition's sends. A
+  // retry's duplicate is harmless (a lane applies an event id once) and lanes do not depend on order.
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const consumer: Consumer = kafka.consumer({
     groupId: config.consumerGroup,
     sessionTimeout: config.sessionTimeoutMs,
     heartbeatInterval: Math.max(500, Math.floor(config.sessionTimeoutMs / 6)),
     rebalanceTimeout: 30_000,
-    maxWaitTimeInMs: 100,
+    maxWaitTimeInMs: 50,
     maxBytesPerPartition: 1_048_576,
   });
   await consumer.connect();
@@ -148,6 +150,14 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   const laneKindOf = (topic: string): LaneKind | null =>
     topic === config.userTopic ? 'user' : topic === config.sessionTopic ? 'session' : null;
   const lanePartitions = new Map<string, LanePartition>();
+  /** Input offsets repartitioned and acknowledged, waiting for the tick to commit them. */
+  const inputCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  async function commitInput(): Promise<void> {
+    if (inputCommits.size === 0) return;
+    const offsets = [...inputCommits.values()];
+    inputCommits.clear();
+    await consumer.commitOffsets(offsets);
+  }
   const restoring = new Map<string, Promise<LanePartition | null>>();
   let assigned: { topic: string; partition: number }[] = [];
   let joined = false;
@@ -280,10 +290,23 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
       { topic: config.deadLetterTopic, messages: deadLetters },
     ].filter((t) => t.messages.length > 0);
     if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
+    const sent = now();
     const next = String(Number(batch.lastOffset()) + 1);
     payload.resolveOffset(batch.lastOffset());
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    // Committed by the tick, off the event's path: a crash before that re-sends what was repartitioned,
+    // and each lane applies a duplicate once.
+    inputCommits.set(`${batch.topic}/${batch.partition}`, {
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: next,
+    });
     metrics.batchSize.observe({ role: 'input' }, batch.messages.length);
+    log.debug('input batch', {
+      partition: batch.partition,
+      messages: batch.messages.length,
+      waitedMs: atMs - Number(batch.messages[0]?.timestamp ?? atMs),
+      sendMs: sent - atMs,
+    });
     metrics.consumerLag.set(
       { topic: batch.topic, partition: String(batch.partition) },
       Math.max(0, Number(batch.highWatermark) - Number(next)),
@@ -353,6 +376,15 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
       return;
     }
     const ackMs = now();
+    log.debug('lane batch', {
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: batch.messages.length,
+      waitedMs: atMs - Math.min(...sourceTimes),
+      writeMs: ackMs - atMs,
+      ops: result.ops,
+      checkpoint: result.checkpointOffset !== null,
+    });
     for (const source of sourceTimes) metrics.freshness.observe((ackMs - source) / 1000);
     metrics.eventsApplied.inc({ lane: kind, outcome: 'applied' }, result.applied);
     metrics.eventsApplied.inc({ lane: kind, outcome: 'duplicate' }, result.duplicates);
@@ -454,6 +486,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
       }),
     );
     if (probing) lastProbeAt = atMs;
+    await commitInput();
   }
 
   return {
@@ -484,6 +517,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
           await commit(topic, lane.partition, done.offset).catch(() => {});
         }
       }
+      await commitInput().catch(() => {});
       await consumer.disconnect();
       await producer.disconnect();
       await admin.disconnect();

@@ -18,7 +18,7 @@ describe('loadConfig', () => {
       userTopic: 'tandem-features-user-events',
       sessionTopic: 'tandem-features-session-events',
       partitions: 6,
-      featureStore: 'rest',
+      featureStore: 'tcp',
       redisUrl: 'redis://127.0.0.1:6379',
       restUrl: 'http://127.0.0.1:8079',
       restToken: 'token-abc',
@@ -77,7 +77,9 @@ describe('loadConfig', () => {
   }
 
   it('names UPSTASH_REDIS_REST_TOKEN when rest has no token, and says how to get one', () => {
-    expect(() => loadConfig({})).toThrow(/^UPSTASH_REDIS_REST_TOKEN is empty.*npm start.*FEATURE_STORE=tcp/);
+    expect(() => loadConfig({ FEATURE_STORE: 'rest' })).toThrow(
+      /^UPSTASH_REDIS_REST_TOKEN is empty.*npm start.*FEATURE_STORE=tcp/,
+    );
   });
 
   it('accepts the edges of each range', () => {
@@ -96,7 +98,7 @@ describe('loadConfig', () => {
 
 describe('describeConfig', () => {
   it('never prints a secret', () => {
-    const rest = describeConfig(loadConfig({ UPSTASH_REDIS_REST_TOKEN: 'sekret-token' }));
+    const rest = describeConfig(loadConfig({ FEATURE_STORE: 'rest', UPSTASH_REDIS_REST_TOKEN: 'sekret-token' }));
     expect(JSON.stringify(rest)).not.toContain('sekret');
     expect(rest.store).toBe('rest http://127.0.0.1:8079 (token 12 chars)');
     const tcp = describeConfig(loadConfig({ FEATURE_STORE: 'tcp', REDIS_URL: 'redis://user:sekret@host:6380/2' }));

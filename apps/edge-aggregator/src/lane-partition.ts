@@ -211,22 +211,33 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
     return { ops, after };
   }
 
-  function snapshotExpiry(lane: Lane, values: LaneValues): number | null {
+  /** A snapshot lives as long as the lane's longest-lived value (what was last planned for it). */
+  function snapshotExpiry(
+    laneKey: string,
+    lane: Lane,
+    atMs: number,
+    pending: ReadonlyMap<string, WrittenLane>,
+  ): number | null {
     if (kind === 'session') return sessionExpiresAtMs(lane as SessionLane);
+    const expiries = (pending.get(laneKey) ?? written.get(laneKey))?.expiresAtMs ?? evaluate(lane, atMs).expiresAtMs;
     let latest = Number.NEGATIVE_INFINITY;
-    for (const expiresAt of values.expiresAtMs.values()) if (expiresAt > latest) latest = expiresAt;
+    for (const expiresAt of expiries.values()) if (expiresAt > latest) latest = expiresAt;
     return Number.isFinite(latest) ? latest : null;
   }
 
   /** Checkpoint ops: snapshots of changed lanes, index updates, and last the covered offset. */
-  function planCheckpoint(atMs: number, offset: number): RedisOp[] {
+  function planCheckpoint(
+    atMs: number,
+    offset: number,
+    pending: ReadonlyMap<string, WrittenLane> = new Map(),
+  ): RedisOp[] {
     const ops: RedisOp[] = [];
     const index: Record<string, string> = {};
     const gone = new Set(removed);
     for (const laneKey of dirty) {
       const lane = lanes.get(laneKey);
       if (lane === undefined) continue;
-      const expiresAt = snapshotExpiry(lane, evaluate(lane, atMs));
+      const expiresAt = snapshotExpiry(laneKey, lane, atMs, pending);
       if (expiresAt === null || expiresAt <= atMs) {
         gone.add(laneKey);
         continue;
@@ -330,8 +341,9 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
     const checkpoint: Checkpoint | null = claimed.checkpoint;
     if (checkpoint === null || checkpoint.definitionVersion !== definitionVersion) {
       // Nothing to resume from (a first start, a wiped Redis) or state of another definition: rebuild
-      // from the topic, writing every lane in full since Redis may hold anything up to the high watermark.
-      catchUpUntil = highWatermark - 1;
+      // from the topic. Lanes are written in full up to the last offset a previous owner recorded
+      // writing (Redis may hold their keys); a partition nobody wrote to starts with an empty Redis.
+      catchUpUntil = claimed.writtenOffset ?? -1;
       return {
         resumeOffset: null,
         lanesRestored: 0,
@@ -350,7 +362,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
       const result = kind === 'user' ? deserializeUserLane(text, config) : deserializeSessionLane(text, config);
       if (!result.ok) {
         reset();
-        catchUpUntil = highWatermark - 1;
+        catchUpUntil = Math.max(claimed.writtenOffset ?? -1, highWatermark - 1);
         return { resumeOffset: null, lanesRestored: 0, reason: 'unreadable_snapshot', outcome: 'OK' };
       }
       const lane = result.value;
@@ -420,11 +432,13 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
     const { ops, after } = planWrites(touched, atMs);
     const due = atMs - lastCheckpointAt >= options.checkpointIntervalMs;
     const checkpointOffset = due ? endOffset : null;
-    if (checkpointOffset !== null) for (const op of planCheckpoint(atMs, checkpointOffset)) ops.push(op);
-    else if (ops.length > 0) {
-      // How far writes went: after a crash, lanes first met up to here are written in full.
-      ops.push({ kind: 'hset', key: keys.checkpoint, fields: { written: String(endOffset - 1) } });
+    if (ops.length > 0) {
+      // How far writes may go, recorded first (a write split into several calls may stop half way):
+      // after a crash, lanes first met up to here are written in full.
+      ops.unshift({ kind: 'hset', key: keys.checkpoint, fields: { written: String(endOffset - 1) } });
     }
+    if (checkpointOffset !== null)
+      for (const op of planCheckpoint(atMs, checkpointOffset, new Map(after))) ops.push(op);
     const outcome = ops.length === 0 ? 'OK' : await store.write(keys, epoch, ops);
     if (outcome === 'OK') {
       commitWritten(after);

@@ -133,16 +133,23 @@ describe('Lua scripts on a real redis-server', () => {
   });
 
   it('claim increments the epoch and returns the checkpoint once there is one', async () => {
-    expect(await store.claim(keys)).toEqual({ epoch: '1', checkpoint: null });
+    expect(await store.claim(keys)).toEqual({ epoch: '1', checkpoint: null, writtenOffset: null });
     const { epoch } = await store.claim(keys);
     expect(epoch).toBe('2');
-    const outcome = await store.write(keys, epoch, [
+    // A batch records how far it wrote before any checkpoint exists.
+    expect(await store.write(keys, epoch, [{ kind: 'hset', key: keys.checkpoint, fields: { written: '9' } }])).toBe(
+      'OK',
+    );
+    const third = await store.claim(keys);
+    expect(third).toMatchObject({ epoch: '3', checkpoint: null, writtenOffset: 9 });
+    const outcome = await store.write(keys, third.epoch, [
       { kind: 'hset', key: keys.checkpoint, fields: { offset: '42', version: 'v1', at: '1', written: '41' } },
     ]);
     expect(outcome).toBe('OK');
     expect(await store.claim(keys)).toEqual({
-      epoch: '3',
+      epoch: '4',
       checkpoint: { offset: '42', definitionVersion: 'v1', writtenOffset: 41 },
+      writtenOffset: 41,
     });
   });
 

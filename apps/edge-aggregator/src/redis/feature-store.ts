@@ -90,7 +90,11 @@ const MAX_BYTES_PER_CALL = 400_000;
 
 export interface FeatureStore {
   readonly transport: RedisTransport;
-  claim(keys: PartitionKeys): Promise<{ epoch: string; checkpoint: Checkpoint | null }>;
+  /**
+   * Takes the partition: a new epoch, the checkpoint to resume from, and the last offset any owner
+   * recorded writing (null when nothing was ever written here: a new group, or a wiped Redis).
+   */
+  claim(keys: PartitionKeys): Promise<{ epoch: string; checkpoint: Checkpoint | null; writtenOffset: number | null }>;
   /**
    * Applies operations in order, fenced by `epoch`, in as few script calls as the size limits allow.
    * Each call is atomic; a sequence of calls is not, which is safe because every value is absolute
@@ -236,7 +240,11 @@ export function createFeatureStore(transport: RedisTransport): FeatureStore {
               writtenOffset: fields.written === undefined ? null : Number(fields.written),
             }
           : null;
-      return { epoch: String(reply[0]), checkpoint };
+      return {
+        epoch: String(reply[0]),
+        checkpoint,
+        writtenOffset: fields.written === undefined ? null : Number(fields.written),
+      };
     },
     async write(keys, epoch, ops) {
       for (const call of encodeWriteCalls(keys.fence, epoch, ops)) {
