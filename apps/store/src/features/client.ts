@@ -1,0 +1,180 @@
+/**
+ * The tab's side of the feature worker: connects to a SharedWorker where the browser has one (one
+ * view for all of the shopper's tabs), else to a dedicated worker; keeps the latest snapshot for
+ * rendering; sends a heartbeat and a goodbye on pagehide (the worker cleans up after silent tabs);
+ * reconnects when the worker fails or stops answering. No feature math happens here.
+ */
+import type { SentPayload } from '../tracking/feed-plugin.js';
+import type { FeatureSnapshot } from './feature-state.js';
+import { proxyCallback, type Remote, releaseRemote, wrapApi } from './rpc.js';
+import type { BenchmarkResult, FeatureApi } from './service.js';
+
+export type WorkerKind = 'shared' | 'dedicated';
+
+/** How the worker is started; the defaults use the `new URL(..., import.meta.url)` pattern bundlers understand. */
+export interface WorkerSpawner {
+  shared(): SharedWorker;
+  dedicated(): Worker;
+}
+
+export const DEFAULT_SPAWNER: WorkerSpawner = {
+  shared: () =>
+    new SharedWorker(new URL('./feature.worker.ts', import.meta.url), { type: 'module', name: 'tandem-features' }),
+  dedicated: () => new Worker(new URL('./feature.worker.ts', import.meta.url), { type: 'module' }),
+};
+
+export interface FeatureClientOptions {
+  readonly spawner?: WorkerSpawner;
+  /** Force a kind (tests); by default SharedWorker when the browser has it. */
+  readonly kind?: WorkerKind;
+  readonly heartbeatMs?: number;
+  /** A heartbeat unanswered for this long means the worker is gone: reconnect. */
+  readonly heartbeatTimeoutMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface FeatureClient {
+  readonly kind: WorkerKind;
+  /** Hands one tracked event to the worker. Fire and forget; never throws. */
+  ingest(payload: SentPayload): void;
+  /** The latest snapshot pushed by the worker (null until the first). */
+  latest(): FeatureSnapshot | null;
+  /** Called on every pushed snapshot; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: FeatureSnapshot) => void): () => void;
+  snapshot(): Promise<FeatureSnapshot>;
+  dismiss(ruleId: string): void;
+  benchmark(payloads: readonly SentPayload[]): Promise<BenchmarkResult>;
+  portCount(): Promise<number>;
+  /** Leaves the worker (goodbye) and stops the heartbeat. */
+  close(): void;
+}
+
+interface Connection {
+  readonly api: Remote<FeatureApi>;
+  readonly worker: SharedWorker | Worker;
+}
+
+/** Whether this environment can run the feature worker at all (not during server rendering). */
+export function canRunFeatureWorker(): boolean {
+  return typeof Worker !== 'undefined' || typeof SharedWorker !== 'undefined';
+}
+
+/** Connects this tab to the feature worker; null where workers are unavailable (server rendering). */
+export function connectFeatures(options: FeatureClientOptions = {}): FeatureClient | null {
+  if (!canRunFeatureWorker()) return null;
+  const spawner = options.spawner ?? DEFAULT_SPAWNER;
+  const kind: WorkerKind = options.kind ?? (typeof SharedWorker === 'undefined' ? 'dedicated' : 'shared');
+  const onError = options.onError ?? ((error: unknown) => console.warn('[features]', error));
+  const heartbeatMs = options.heartbeatMs ?? 5_000;
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
+  const listeners = new Set<(snapshot: FeatureSnapshot) => void>();
+  let latest: FeatureSnapshot | null = null;
+  let connection: Connection | null = null;
+  let closed = false;
+
+  const receive = proxyCallback((snapshot: FeatureSnapshot) => {
+    latest = snapshot;
+    for (const listener of listeners) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  });
+
+  function connect(): Connection {
+    let worker: SharedWorker | Worker;
+    let api: Remote<FeatureApi>;
+    if (kind === 'shared') {
+      const shared = spawner.shared();
+      shared.port.start();
+      worker = shared;
+      api = wrapApi<FeatureApi>(shared.port);
+    } else {
+      const dedicated = spawner.dedicated();
+      worker = dedicated;
+      api = wrapApi<FeatureApi>(dedicated);
+    }
+    worker.addEventListener('error', (event) => {
+      onError(event instanceof ErrorEvent ? event.message : 'feature worker failed');
+      reconnect();
+    });
+    const next = { api, worker };
+    api.subscribe(receive).catch(onError);
+    return next;
+  }
+
+  function current(): Connection {
+    connection ??= connect();
+    return connection;
+  }
+
+  function disconnect(): void {
+    if (connection === null) return;
+    const { api, worker } = connection;
+    connection = null;
+    api.goodbye().catch(() => {});
+    releaseRemote(api);
+    if (!('port' in worker)) worker.terminate();
+  }
+
+  function reconnect(): void {
+    if (closed) return;
+    disconnect();
+    current();
+  }
+
+  const heartbeat = setInterval(() => {
+    if (closed || connection === null) return;
+    const sent = connection;
+    const timeout = setTimeout(() => {
+      if (connection === sent) reconnect();
+    }, heartbeatTimeoutMs);
+    sent.api
+      .heartbeat()
+      .then(() => clearTimeout(timeout))
+      .catch(() => {});
+  }, heartbeatMs);
+
+  const onPageHide = () => disconnect();
+  const onPageShow = (event: PageTransitionEvent) => {
+    if (event.persisted) current();
+  };
+  if (typeof addEventListener === 'function') {
+    addEventListener('pagehide', onPageHide);
+    addEventListener('pageshow', onPageShow);
+  }
+
+  current();
+  return {
+    kind,
+    ingest(payload) {
+      try {
+        current().api.ingest(payload).catch(onError);
+      } catch (error) {
+        onError(error);
+      }
+    },
+    latest: () => latest,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    snapshot: () => current().api.snapshot(),
+    dismiss(ruleId) {
+      current().api.dismiss(ruleId).catch(onError);
+    },
+    benchmark: (payloads) => current().api.benchmark(payloads),
+    portCount: () => current().api.portCount(),
+    close() {
+      closed = true;
+      clearInterval(heartbeat);
+      if (typeof removeEventListener === 'function') {
+        removeEventListener('pagehide', onPageHide);
+        removeEventListener('pageshow', onPageShow);
+      }
+      disconnect();
+    },
+  };
+}

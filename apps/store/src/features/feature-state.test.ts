@@ -1,0 +1,100 @@
+import { definitionVersion } from '@tandem/feature-core';
+import { describe, expect, it } from 'vitest';
+import { createFeatureState } from './feature-state.js';
+import { payload, productView } from './test-payloads.js';
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+
+function clock(startMs = T0) {
+  let nowMs = startMs;
+  return { now: () => nowMs, advance: (ms: number) => (nowMs += ms) };
+}
+
+/** Four distinct products, highest price 4x the lowest: the price-sensitive browsing rule. */
+function browsePriceSensitive(state: ReturnType<typeof createFeatureState>, c: ReturnType<typeof clock>) {
+  const prices = [25, 40, 60, 100];
+  return prices.map((price, i) => {
+    c.advance(1_000);
+    return state.ingest(productView(`sku-${i}`, price, c.now()));
+  });
+}
+
+describe('feature state (payload → values → offers)', () => {
+  it('decodes tracker payloads and evaluates the shopper lanes at now', () => {
+    const c = clock();
+    const state = createFeatureState({ now: c.now });
+    expect(state.ingest(payload('page_view', T0)).ok).toBe(true);
+    expect(state.ingest(productView('sku-1', 30, T0 + 500)).ok).toBe(true);
+    const snap = state.snapshot();
+    expect(snap.definitionVersion).toBe(definitionVersion());
+    expect(snap.userKey).toBe('duid-shopper-1');
+    expect(snap.values.product_view_count_5m).toBe('1');
+    expect(snap.values.session_page_count).toBeDefined();
+    expect(snap.eventCount).toBe(2);
+  });
+
+  it('rejects a malformed payload without throwing, and counts a duplicate once', () => {
+    const c = clock();
+    const state = createFeatureState({ now: c.now });
+    const bad = state.ingest({ e: 'zz' });
+    expect(bad.ok).toBe(false);
+    const view = productView('sku-1', 30, T0);
+    expect(state.ingest(view)).toMatchObject({ ok: true, applied: true });
+    expect(state.ingest(view)).toMatchObject({ ok: true, applied: false });
+    expect(state.snapshot().values.product_view_count_5m).toBe('1');
+    expect(state.snapshot().eventCount).toBe(1);
+  });
+
+  it('fires the discount after 4 product views with a wide price range, once per session', () => {
+    const c = clock();
+    const state = createFeatureState({ now: c.now });
+    const results = browsePriceSensitive(state, c);
+    const firedAt = results.findIndex((r) => r.ok && r.fired.length > 0);
+    expect(firedAt).toBe(3);
+    const offers = state.snapshot().offers;
+    expect(offers).toHaveLength(1);
+    expect(offers[0]).toMatchObject({ ruleId: 'price_sensitive_browser', offer: 'discount' });
+    expect(offers[0]?.eventId).toBe(state.snapshot().lastEventId);
+    // More views: still holding, no second firing.
+    c.advance(1_000);
+    const more = state.ingest(productView('sku-9', 80, c.now()));
+    expect(more.ok && more.fired).toEqual([]);
+    expect(state.snapshot().offers).toHaveLength(1);
+  });
+
+  it('fires the stalled-cart chat prompt on a tick, without a new event', () => {
+    const c = clock();
+    const state = createFeatureState({ now: c.now });
+    state.ingest(
+      payload('add_to_cart', c.now(), {
+        products: [{ id: 'sku-2', category: 'Shoes', price: 189.99, currency: 'USD', quantity: 1 }],
+        cart: { total_value: 189.99, currency: 'USD', cart_id: 'cart-1' },
+      }),
+    );
+    expect(state.snapshot().offers).toEqual([]);
+    c.advance(30_000);
+    state.tick();
+    expect(state.snapshot().offers).toEqual([]);
+    c.advance(31_000);
+    expect(state.tick()).toBe(true);
+    expect(state.snapshot().offers.map((o) => o.ruleId)).toEqual(['stalled_high_value_cart']);
+  });
+
+  it('hides a dismissed offer for the session and survives a persist/restore round trip', () => {
+    const c = clock();
+    const state = createFeatureState({ now: c.now });
+    browsePriceSensitive(state, c);
+    expect(state.dismiss('price_sensitive_browser')).toBe(true);
+    expect(state.snapshot().offers).toEqual([]);
+    const persisted = structuredClone(state.toPersisted());
+    const restored = createFeatureState({ now: c.now });
+    restored.restore(persisted);
+    expect(restored.snapshot()).toEqual(state.snapshot());
+    expect(restored.recentEvents()).toHaveLength(4);
+    // The restored lanes keep counting where they were.
+    c.advance(1_000);
+    restored.ingest(productView('sku-5', 70, c.now()));
+    expect(restored.snapshot().values.product_view_count_5m).toBe('5');
+    expect(restored.snapshot().offers).toEqual([]);
+  });
+});

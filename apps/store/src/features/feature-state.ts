@@ -1,0 +1,251 @@
+/**
+ * The shopper's feature state as the worker holds it: a feature-core engine fed with tracker payloads,
+ * the shopper's current user and session lanes evaluated at "now", and the offer state stepped on
+ * every event and every tick. Pure: no DOM, no worker, no storage; the clock is passed in.
+ */
+import {
+  createFeatureEngine,
+  definitionVersion,
+  deserializeSessionLane,
+  deserializeUserLane,
+  type FeatureEngine,
+  fromTrackerPayload,
+  INITIAL_OFFER_STATE,
+  joinFeatureValues,
+  OFFER_RULES,
+  type OfferRule,
+  type OfferState,
+  type RejectReason,
+  serializeSessionLane,
+  serializeUserLane,
+  stepOffers,
+} from '@tandem/feature-core';
+import type { SentPayload } from '../tracking/feed-plugin.js';
+
+/** An offer that fired in the current session and was not dismissed. */
+export interface ActiveOffer {
+  readonly ruleId: string;
+  readonly offer: OfferRule['offer'];
+  readonly description: string;
+  readonly sessionKey: string;
+  /** When the rule turned true (epoch ms): an event's time, or a tick's for time-based rules. */
+  readonly firedAtMs: number;
+  /** The last event applied when it fired: the "rule R fired at event E" of a redemption claim. */
+  readonly eventId: string | null;
+}
+
+/** What a tab sees: plain, structured-clonable data. */
+export interface FeatureSnapshot {
+  readonly definitionVersion: string;
+  readonly userKey: string | null;
+  readonly sessionKey: string | null;
+  /** Field (`product_view_count_5m`, `session_page_count`) → canonical value; empty values absent. */
+  readonly values: Readonly<Record<string, string>>;
+  readonly offerState: OfferState;
+  /** Fired in this session, not dismissed, in firing order. */
+  readonly offers: readonly ActiveOffer[];
+  readonly dismissed: readonly string[];
+  /** Events applied (duplicates not counted) since the state was created or restored from scratch. */
+  readonly eventCount: number;
+  readonly lastEventId: string | null;
+  readonly evaluatedAtMs: number;
+}
+
+export type IngestResult =
+  | { readonly ok: true; readonly applied: boolean; readonly fired: readonly ActiveOffer[] }
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+
+/** Persisted schema of `PersistedFeatures` itself (the lanes carry feature-core's wire version). */
+export const PERSISTED_SCHEMA_VERSION = 1;
+
+/** The state in storage: lanes in feature-core's wire format, offers, and the shopper's recent events. */
+export interface PersistedFeatures {
+  readonly schema: number;
+  readonly definitionVersion: string;
+  readonly savedAtMs: number;
+  readonly userLanes: readonly string[];
+  readonly sessionLanes: readonly string[];
+  readonly userKey: string | null;
+  readonly sessionKey: string | null;
+  readonly latestEventTimeMs: number;
+  readonly offerState: OfferState;
+  readonly offers: readonly ActiveOffer[];
+  readonly dismissed: readonly string[];
+  readonly eventCount: number;
+  readonly lastEventId: string | null;
+  /** Newest last; kept for the rebase on the server's snapshot (re-applied after its position). */
+  readonly recentEvents: readonly SentPayload[];
+}
+
+export interface FeatureStateOptions {
+  readonly now: () => number;
+  /** How many recent payloads to keep for the rebase. */
+  readonly maxRecentEvents?: number;
+  readonly rules?: readonly OfferRule[];
+}
+
+export interface FeatureState {
+  /** Decodes and applies one tracker payload, then evaluates and steps the offers at now. */
+  ingest(payload: SentPayload): IngestResult;
+  /** Re-evaluates at now (windows shrink, idle times grow); true when values or offers changed. */
+  tick(): boolean;
+  /** Hides an offer for the rest of the session; true when it changed anything. */
+  dismiss(ruleId: string): boolean;
+  snapshot(): FeatureSnapshot;
+  recentEvents(): readonly SentPayload[];
+  toPersisted(): PersistedFeatures;
+  /** Replaces the state with a persisted one of the current definition version. Throws on bad lanes. */
+  restore(persisted: PersistedFeatures): void;
+  /** Frees tiles and lanes no evaluation at or after now needs. */
+  prune(): void;
+}
+
+export function createFeatureState(options: FeatureStateOptions): FeatureState {
+  const { now } = options;
+  const rules = options.rules ?? OFFER_RULES;
+  const maxRecent = options.maxRecentEvents ?? 1_000;
+  const version = definitionVersion();
+  let engine: FeatureEngine = createFeatureEngine();
+  let userKey: string | null = null;
+  let sessionKey: string | null = null;
+  let latestEventTimeMs = Number.NEGATIVE_INFINITY;
+  let offerState: OfferState = INITIAL_OFFER_STATE;
+  let offers: ActiveOffer[] = [];
+  let dismissed: string[] = [];
+  let eventCount = 0;
+  let lastEventId: string | null = null;
+  let recent: SentPayload[] = [];
+  let values: Record<string, string> = {};
+  let valuesSignature = '';
+  let evaluatedAtMs = 0;
+
+  /** Evaluates the current lanes and steps the offers; returns the offers that fired. */
+  function evaluate(atMs: number): ActiveOffer[] {
+    const userValues = userKey === null ? null : engine.evaluateUser(userKey, atMs);
+    const sessionValues = sessionKey === null ? null : engine.evaluateSession(sessionKey, atMs);
+    const joined = joinFeatureValues(userValues?.values ?? new Map(), sessionValues?.values ?? new Map());
+    values = Object.fromEntries(joined);
+    evaluatedAtMs = atMs;
+    if (sessionKey === null) return [];
+    if (offerState.sessionKey !== sessionKey) {
+      offers = [];
+      dismissed = [];
+    }
+    const step = stepOffers(offerState, sessionKey, joined, atMs, rules);
+    offerState = step.state;
+    const fired = step.fired.map(
+      (firing): ActiveOffer => ({
+        ruleId: firing.ruleId,
+        offer: firing.offer,
+        description: rules.find((rule) => rule.id === firing.ruleId)?.description ?? '',
+        sessionKey: firing.sessionKey,
+        firedAtMs: firing.atMs,
+        eventId: lastEventId,
+      }),
+    );
+    offers.push(...fired);
+    return fired;
+  }
+
+  function signature(): string {
+    return `${JSON.stringify(values)}|${offerState.holding.join(',')}|${offers.length}`;
+  }
+
+  return {
+    ingest(payload) {
+      const decoded = fromTrackerPayload(payload);
+      if (!decoded.ok) return { ok: false, reason: decoded.reason, detail: decoded.detail };
+      const event = decoded.value;
+      const outcome = engine.apply(event);
+      const applied = outcome.user === 'applied' || outcome.session === 'applied';
+      if (applied) {
+        eventCount++;
+        recent.push(payload);
+        if (recent.length > maxRecent) recent = recent.slice(-maxRecent);
+      }
+      // The shopper's current identity is that of their latest event (sign-in moves the user key).
+      if (event.eventTimeMs >= latestEventTimeMs) {
+        latestEventTimeMs = event.eventTimeMs;
+        userKey = event.userKey;
+        if (event.sessionKey !== null) sessionKey = event.sessionKey;
+        lastEventId = event.eventId;
+      }
+      const fired = evaluate(Math.max(now(), event.eventTimeMs));
+      valuesSignature = signature();
+      return { ok: true, applied, fired };
+    },
+    tick() {
+      const fired = evaluate(Math.max(now(), evaluatedAtMs));
+      const next = signature();
+      const changed = fired.length > 0 || next !== valuesSignature;
+      valuesSignature = next;
+      return changed;
+    },
+    dismiss(ruleId) {
+      if (dismissed.includes(ruleId) || !offers.some((offer) => offer.ruleId === ruleId)) return false;
+      dismissed = [...dismissed, ruleId];
+      return true;
+    },
+    snapshot() {
+      return {
+        definitionVersion: version,
+        userKey,
+        sessionKey,
+        values,
+        offerState,
+        offers: offers.filter((offer) => !dismissed.includes(offer.ruleId)),
+        dismissed,
+        eventCount,
+        lastEventId,
+        evaluatedAtMs,
+      };
+    },
+    recentEvents: () => recent,
+    toPersisted() {
+      return {
+        schema: PERSISTED_SCHEMA_VERSION,
+        definitionVersion: version,
+        savedAtMs: now(),
+        userLanes: [...engine.userLanes.values()].map((lane) => serializeUserLane(lane)),
+        sessionLanes: [...engine.sessionLanes.values()].map((lane) => serializeSessionLane(lane)),
+        userKey,
+        sessionKey,
+        latestEventTimeMs,
+        offerState,
+        offers,
+        dismissed,
+        eventCount,
+        lastEventId,
+        recentEvents: recent,
+      };
+    },
+    restore(persisted) {
+      const next = createFeatureEngine();
+      for (const text of persisted.userLanes) {
+        const lane = deserializeUserLane(text);
+        if (!lane.ok) throw new Error(`persisted user lane: ${lane.detail}`);
+        next.restoreUserLane(lane.value);
+      }
+      for (const text of persisted.sessionLanes) {
+        const lane = deserializeSessionLane(text);
+        if (!lane.ok) throw new Error(`persisted session lane: ${lane.detail}`);
+        next.restoreSessionLane(lane.value);
+      }
+      engine = next;
+      userKey = persisted.userKey;
+      sessionKey = persisted.sessionKey;
+      latestEventTimeMs = persisted.latestEventTimeMs;
+      offerState = persisted.offerState;
+      offers = [...persisted.offers];
+      dismissed = [...persisted.dismissed];
+      eventCount = persisted.eventCount;
+      lastEventId = persisted.lastEventId;
+      recent = [...persisted.recentEvents];
+      evaluate(now());
+      valuesSignature = signature();
+    },
+    prune() {
+      engine.prune(now());
+    },
+  };
+}

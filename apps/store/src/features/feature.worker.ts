@@ -1,0 +1,48 @@
+/**
+ * The feature worker's entry point. As a SharedWorker (one per origin and name, so one per shopper's
+ * browser) every tab connects with its own port and shares one service; as a dedicated worker (the
+ * fallback where SharedWorker is missing) it serves its one tab and keeps in step with the other tabs'
+ * workers through a BroadcastChannel, all of them persisting to the same IndexedDB record.
+ */
+import { openIndexedDbBackend } from './persistence.js';
+import { type Endpoint, exposeApi, releaseRemote } from './rpc.js';
+import { createFeatureService, type SyncChannel, type SyncMessage } from './service.js';
+
+/** The bits of the worker global scopes used here (the app's TypeScript has the DOM lib, not WebWorker). */
+interface WorkerScope {
+  onconnect?: ((event: { readonly ports: readonly MessagePort[] }) => void) | null;
+  performance: { now(): number };
+}
+
+const scope = globalThis as unknown as WorkerScope;
+const isShared = 'onconnect' in scope;
+export const CHANNEL_NAME = 'tandem-features';
+
+function broadcastChannel(): SyncChannel | null {
+  if (isShared || typeof BroadcastChannel === 'undefined') return null;
+  const channel = new BroadcastChannel(CHANNEL_NAME);
+  return {
+    post: (message) => channel.postMessage(message),
+    onMessage: (listener) => {
+      channel.onmessage = (event: MessageEvent<SyncMessage>) => listener(event.data);
+    },
+  };
+}
+
+const service = createFeatureService({
+  backend: typeof indexedDB === 'undefined' ? null : openIndexedDbBackend(),
+  channel: broadcastChannel(),
+  clock: () => scope.performance.now(),
+  releaseCallback: releaseRemote,
+});
+
+if (isShared) {
+  scope.onconnect = (event) => {
+    const port = event.ports[0];
+    if (port === undefined) return;
+    exposeApi(service.connect(), port);
+    port.start();
+  };
+} else {
+  exposeApi(service.connect(), globalThis as unknown as Endpoint);
+}
