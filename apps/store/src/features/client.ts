@@ -45,6 +45,7 @@ export interface FeatureClient {
   dismiss(ruleId: string): void;
   benchmark(payloads: readonly SentPayload[]): Promise<BenchmarkResult>;
   portCount(): Promise<number>;
+  recentEvents(): Promise<readonly SentPayload[]>;
   /** Leaves the worker (goodbye) and stops the heartbeat. */
   close(): void;
 }
@@ -110,18 +111,22 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
     return connection;
   }
 
-  function disconnect(): void {
+  /**
+   * Leaves the worker. A dedicated worker is terminated only when it is replaced: on pagehide it must
+   * live on long enough to write its last batch (the page's unload ends it anyway).
+   */
+  function disconnect(terminate: boolean): void {
     if (connection === null) return;
     const { api, worker } = connection;
     connection = null;
     api.goodbye().catch(() => {});
     releaseRemote(api);
-    if (!('port' in worker)) worker.terminate();
+    if (terminate && !('port' in worker)) worker.terminate();
   }
 
   function reconnect(): void {
     if (closed) return;
-    disconnect();
+    disconnect(true);
     current();
   }
 
@@ -137,7 +142,7 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
       .catch(() => {});
   }, heartbeatMs);
 
-  const onPageHide = () => disconnect();
+  const onPageHide = () => disconnect(false);
   const onPageShow = (event: PageTransitionEvent) => {
     if (event.persisted) current();
   };
@@ -167,6 +172,7 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
     },
     benchmark: (payloads) => current().api.benchmark(payloads),
     portCount: () => current().api.portCount(),
+    recentEvents: () => current().api.recentEvents(),
     close() {
       closed = true;
       clearInterval(heartbeat);
@@ -174,7 +180,7 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
         removeEventListener('pagehide', onPageHide);
         removeEventListener('pageshow', onPageShow);
       }
-      disconnect();
+      disconnect(true);
     },
   };
 }

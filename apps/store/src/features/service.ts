@@ -25,6 +25,8 @@ export interface FeatureApi {
   benchmark(payloads: readonly SentPayload[]): BenchmarkResult;
   /** Ports currently connected (diagnostics and tests). */
   portCount(): number;
+  /** The shopper's recent events as the worker applied them, oldest first (kept for the server rebase). */
+  recentEvents(): Promise<readonly SentPayload[]>;
 }
 
 export interface BenchmarkResult {
@@ -232,6 +234,10 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
           };
         },
         portCount: () => ports.size,
+        async recentEvents() {
+          await ready;
+          return state.recentEvents();
+        },
       };
     },
   };
