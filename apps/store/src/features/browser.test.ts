@@ -126,7 +126,7 @@ async function browse(page: Page, prices: readonly number[], prefix = 'sku'): Pr
     ([list, p]) => {
       const driver = (globalThis as unknown as Driven).tandemPage;
       driver.pageView('Shoes');
-      list.forEach((price, i) => driver.productView(`${p}-${i}`, price));
+      for (const [i, price] of list.entries()) driver.productView(`${p}-${i}`, price);
     },
     [prices, prefix] as const,
   );

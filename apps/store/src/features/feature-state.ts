@@ -116,7 +116,8 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   let lastEventId: string | null = null;
   let recent: SentPayload[] = [];
   let values: Record<string, string> = {};
-  let valuesSignature = '';
+  /** What `tick` compares against; computed lazily so the per-event path does not pay for it. */
+  let valuesSignature: string | null = '';
   let evaluatedAtMs = 0;
 
   /** Evaluates the current lanes and steps the offers; returns the offers that fired. */
@@ -171,10 +172,11 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         lastEventId = event.eventId;
       }
       const fired = evaluate(Math.max(now(), event.eventTimeMs));
-      valuesSignature = signature();
+      valuesSignature = null;
       return { ok: true, applied, fired };
     },
     tick() {
+      valuesSignature ??= signature();
       const fired = evaluate(Math.max(now(), evaluatedAtMs));
       const next = signature();
       const changed = fired.length > 0 || next !== valuesSignature;

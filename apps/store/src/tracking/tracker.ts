@@ -58,7 +58,8 @@ interface DoNotTrackGlobals {
 
 /** The tracker's own Do Not Track test (respectDoNotTrack): with it on, nothing is sent. */
 export function isDoNotTrack(globals: DoNotTrackGlobals = globalThis as DoNotTrackGlobals): boolean {
-  const dnt = globals.navigator?.doNotTrack ?? globals.navigator?.msDoNotTrack ?? globals.doNotTrack;
+  // The same expression as the tracker's, `||` included.
+  const dnt = globals.navigator?.doNotTrack || globals.navigator?.msDoNotTrack || globals.doNotTrack;
   return dnt === 'yes' || dnt === '1';
 }
 

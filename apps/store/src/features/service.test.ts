@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { FeatureSnapshot } from './feature-state.js';
+import { createFeatureService, type SyncChannel, type SyncMessage } from './service.js';
+import { productView } from './test-payloads.js';
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+
+function world() {
+  let nowMs = T0;
+  return {
+    now: () => nowMs,
+    advance: (ms: number) => (nowMs += ms),
+    // The interval is driven by hand through service.tick().
+    setInterval: () => 0,
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** A broadcast channel between in-process services (each sees the others' messages, not its own). */
+function channelHub() {
+  const members: ((m: SyncMessage) => void)[] = [];
+  return (): SyncChannel => {
+    let mine: ((m: SyncMessage) => void) | null = null;
+    return {
+      post: (message) => {
+        for (const member of members) if (member !== mine) queueMicrotask(() => member(structuredClone(message)));
+      },
+      onMessage: (listener) => {
+        mine = listener;
+        members.push(listener);
+      },
+    };
+  };
+}
+
+describe('feature service (worker hub)', () => {
+  it('gives every connected tab the same view, pushed on change', async () => {
+    const w = world();
+    const service = createFeatureService({ backend: null, ...w });
+    const tabA = service.connect();
+    const tabB = service.connect();
+    const seenByB: FeatureSnapshot[] = [];
+    await tabB.subscribe((s) => seenByB.push(s));
+    await tabA.ingest(productView('sku-1', 30, T0));
+    await settle();
+    expect(seenByB.at(-1)?.values.product_view_count_5m).toBe('1');
+    expect(tabA.portCount()).toBe(2);
+  });
+
+  it('drops a tab on goodbye and a silent tab after the timeout, releasing its callbacks', async () => {
+    const w = world();
+    const released: unknown[] = [];
+    const service = createFeatureService({
+      backend: null,
+      ...w,
+      portTimeoutMs: 15_000,
+      releaseCallback: (cb) => released.push(cb),
+    });
+    const leaving = service.connect();
+    const silent = service.connect();
+    const alive = service.connect();
+    await silent.subscribe(() => {});
+    leaving.goodbye();
+    expect(alive.portCount()).toBe(2);
+    for (let i = 0; i < 4; i++) {
+      w.advance(5_000);
+      alive.heartbeat();
+      service.tick();
+    }
+    expect(alive.portCount()).toBe(1);
+    expect(released).toHaveLength(1);
+  });
+
+  it('keeps dedicated workers of several tabs in step through the channel', async () => {
+    const w = world();
+    const hub = channelHub();
+    const first = createFeatureService({ backend: null, channel: hub(), ...w });
+    const second = createFeatureService({ backend: null, channel: hub(), ...w });
+    const a = first.connect();
+    const b = second.connect();
+    await a.ingest(productView('sku-1', 30, T0));
+    await b.ingest(productView('sku-2', 90, T0 + 1));
+    await settle();
+    expect((await a.snapshot()).values.product_view_count_5m).toBe('2');
+    expect((await b.snapshot()).values.product_view_count_5m).toBe('2');
+    // A third tab opening late catches up from the others (hello → their recent events).
+    const third = createFeatureService({ backend: null, channel: hub(), ...w });
+    await settle();
+    await settle();
+    expect((await third.connect().snapshot()).values.product_view_count_5m).toBe('2');
+  });
+
+  it('measures its ingest path on a throwaway state', async () => {
+    const w = world();
+    const service = createFeatureService({ backend: null, ...w });
+    const tab = service.connect();
+    const result = tab.benchmark([productView('a', 1, T0), productView('b', 2, T0), { e: 'bad' }]);
+    expect(result).toMatchObject({ events: 3, rejected: 1 });
+    expect((await tab.snapshot()).eventCount).toBe(0);
+  });
+});
