@@ -5,6 +5,7 @@
  * esbuild. Only the collector is faked: a same-origin endpoint that answers 200 and records the POSTs.
  * Asserts the discount offer after 4+ product views, identical eids and true timestamps on both paths,
  * continuity after a reload (IndexedDB), one view across two tabs (SharedWorker) with per-tab cleanup,
+ * the dedicated-worker fallback kept in step across tabs,
  * and prints the worker's cost per event over 10,000 events (TARGETS T6; measured, not asserted).
  */
 import { existsSync } from 'node:fs';
@@ -232,6 +233,25 @@ describe('features in the browser (Chromium)', () => {
     }
     expect(ports).toBe(1);
     expect([...a.errors, ...b.errors]).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('without SharedWorker, dedicated workers of two tabs stay in step (BroadcastChannel)', async () => {
+    if (!browser) throw new Error(CHROMIUM_MISSING ?? 'beforeAll did not finish');
+    const context = await browser.newContext();
+    const a = await openShop(context, 'dedicated');
+    const b = await openShop(context, 'dedicated');
+    await waitForSnapshot(b.page, 'true');
+    await browse(a.page, [30, 35], 'dedicated');
+    await waitForSnapshot(b.page, "s.values.product_view_count_5m === '2'");
+    await b.page.evaluate(() => (globalThis as unknown as Driven).tandemPage.productView('dedicated-b', 120));
+    const seenByA = await waitForSnapshot(a.page, "s.values.product_view_count_5m === '3'");
+    const seenByB = await waitForSnapshot(b.page, "s.values.product_view_count_5m === '3'");
+    expect(seenByA.eventCount).toBe(seenByB.eventCount);
+    // A third tab opened later catches up (its worker reads IndexedDB and asks the others).
+    const c = await openShop(context, 'dedicated');
+    await waitForSnapshot(c.page, "s.values.product_view_count_5m === '3'");
+    expect([...a.errors, ...b.errors, ...c.errors]).toEqual([]);
     await context.close();
   }, 90_000);
 
