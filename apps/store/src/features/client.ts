@@ -34,6 +34,7 @@ export interface FeatureClientOptions {
 }
 
 export interface FeatureClient {
+  /** The kind in use (a failing SharedWorker falls back to a dedicated one). */
   readonly kind: WorkerKind;
   /** Hands one tracked event to the worker. Fire and forget; never throws. */
   ingest(payload: SentPayload): void;
@@ -64,7 +65,7 @@ export function canRunFeatureWorker(): boolean {
 export function connectFeatures(options: FeatureClientOptions = {}): FeatureClient | null {
   if (!canRunFeatureWorker()) return null;
   const spawner = options.spawner ?? DEFAULT_SPAWNER;
-  const kind: WorkerKind = options.kind ?? (typeof SharedWorker === 'undefined' ? 'dedicated' : 'shared');
+  let kind: WorkerKind = options.kind ?? (typeof SharedWorker === 'undefined' ? 'dedicated' : 'shared');
   const onError = options.onError ?? ((error: unknown) => console.warn('[features]', error));
   const heartbeatMs = options.heartbeatMs ?? 5_000;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
@@ -98,7 +99,10 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
       api = wrapApi<FeatureApi>(dedicated);
     }
     worker.addEventListener('error', (event) => {
-      onError(event instanceof ErrorEvent ? event.message : 'feature worker failed');
+      onError(event instanceof ErrorEvent ? event.message : `feature ${kind} worker failed`);
+      // A SharedWorker that cannot start (e.g. another deploy's worker holds the name with another
+      // URL, which the spec answers with an error) will not start on a retry either: fall back.
+      if (kind === 'shared' && options.kind === undefined) kind = 'dedicated';
       reconnect();
     });
     const next = { api, worker };
@@ -124,10 +128,17 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
     if (terminate && !('port' in worker)) worker.terminate();
   }
 
+  let failures = 0;
+  let lastFailureMs = 0;
+  /** Replaces the connection; repeated failures back off (0.5 s doubling to 30 s) instead of spinning. */
   function reconnect(): void {
     if (closed) return;
     disconnect(true);
-    current();
+    const nowMs = Date.now();
+    failures = nowMs - lastFailureMs > 60_000 ? 1 : failures + 1;
+    lastFailureMs = nowMs;
+    if (failures <= 1) current();
+    else setTimeout(() => !closed && current(), Math.min(30_000, 500 * 2 ** (failures - 2)));
   }
 
   const heartbeat = setInterval(() => {
@@ -153,7 +164,9 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
 
   current();
   return {
-    kind,
+    get kind() {
+      return kind;
+    },
     ingest(payload) {
       try {
         current().api.ingest(payload).catch(onError);

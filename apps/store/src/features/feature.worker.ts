@@ -3,6 +3,8 @@
  * browser) every tab connects with its own port and shares one service; as a dedicated worker (the
  * fallback where SharedWorker is missing) it serves its one tab and keeps in step with the other tabs'
  * workers through a BroadcastChannel, all of them persisting to the same IndexedDB record.
+ * Written as a classic-compatible script (no top-level await, no import.meta): Turbopack drops
+ * `type: 'module'` and loads worker chunks with importScripts.
  */
 import { openIndexedDbBackend } from './persistence.js';
 import { type Endpoint, exposeApi, releaseRemote } from './rpc.js';
@@ -18,8 +20,12 @@ const scope = globalThis as unknown as WorkerScope;
 const isShared = 'onconnect' in scope;
 export const CHANNEL_NAME = 'tandem-features';
 
+/**
+ * Every kind joins the channel: dedicated workers need it to share one view, and a SharedWorker
+ * joins too so tabs that fell back to dedicated workers (or run another deploy's worker) stay in step.
+ */
 function broadcastChannel(): SyncChannel | null {
-  if (isShared || typeof BroadcastChannel === 'undefined') return null;
+  if (typeof BroadcastChannel === 'undefined') return null;
   const channel = new BroadcastChannel(CHANNEL_NAME);
   return {
     post: (message) => channel.postMessage(message),

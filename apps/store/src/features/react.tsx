@@ -2,6 +2,8 @@
  * React bindings of the feature worker: live values and offers for components. The values come from
  * the worker's pushed snapshots; the main thread does no feature math.
  */
+'use client';
+
 import { createContext, createElement, type ReactNode, useCallback, useContext, useSyncExternalStore } from 'react';
 import type { FeatureClient } from './client.js';
 import type { ActiveOffer, FeatureSnapshot } from './feature-state.js';

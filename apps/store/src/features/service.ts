@@ -49,7 +49,7 @@ export interface SyncChannel {
 
 export interface FeatureServiceOptions {
   readonly backend: StateBackend | null;
-  /** Only for dedicated workers: a SharedWorker is already the one view. */
+  /** Other workers of the same shopper (dedicated fallbacks, another deploy's SharedWorker): events and dismissals are shared. */
   readonly channel?: SyncChannel | null;
   readonly now?: () => number;
   /** Monotonic ms for the benchmark (performance.now in a worker). */
