@@ -5,7 +5,7 @@
  * esbuild. Only the collector is faked: a same-origin endpoint that answers 200 and records the POSTs.
  * Asserts the discount offer after 4+ product views, identical eids and true timestamps on both paths,
  * continuity after a reload (IndexedDB), one view across two tabs (SharedWorker) with per-tab cleanup,
- * the dedicated-worker fallback kept in step across tabs,
+ * the dedicated-worker fallback kept in step across tabs, nothing sent or counted under Do Not Track,
  * and prints the worker's cost per event over 10,000 events (TARGETS T6; measured, not asserted).
  */
 import { existsSync } from 'node:fs';
@@ -254,6 +254,24 @@ describe('features in the browser (Chromium)', () => {
     expect([...a.errors, ...b.errors, ...c.errors]).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('with Do Not Track on, nothing is sent and nothing reaches the worker', async () => {
+    if (!browser) throw new Error(CHROMIUM_MISSING ?? 'beforeAll did not finish');
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      Object.defineProperty(Object.getPrototypeOf(navigator), 'doNotTrack', { get: () => '1', configurable: true });
+    });
+    const { page, errors } = await openShop(context, 'dedicated');
+    const before = received.length;
+    await browse(page, PRICE_SENSITIVE, 'dnt');
+    await page.evaluate(() => (globalThis as unknown as Driven).tandemPage.pageView('after'));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await driven(page).sunk()).toEqual([]);
+    expect(await driven(page).recent()).toEqual([]);
+    expect(received.length).toBe(before);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it(`measures the worker's cost per event over ${BENCHMARK_EVENTS} events (T6, printed)`, async () => {
     if (!browser) throw new Error(CHROMIUM_MISSING ?? 'beforeAll did not finish');
