@@ -149,7 +149,11 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
     }, heartbeatTimeoutMs);
     sent.api
       .heartbeat()
-      .then(() => clearTimeout(timeout))
+      .then((known) => {
+        clearTimeout(timeout);
+        // The worker had dropped this tab (throttled timers looked like a dead tab): subscribe again.
+        if (!known && connection === sent) sent.api.subscribe(receive).catch(onError);
+      })
       .catch(() => {});
   }, heartbeatMs);
 

@@ -70,6 +70,9 @@ describe('feature service (worker hub)', () => {
     }
     expect(alive.portCount()).toBe(1);
     expect(released).toHaveLength(1);
+    // The silent tab comes back (its timers were throttled): told to subscribe again.
+    expect(silent.heartbeat()).toBe(false);
+    expect(alive.portCount()).toBe(2);
   });
 
   it('keeps dedicated workers of several tabs in step through the channel', async () => {

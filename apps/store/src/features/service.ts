@@ -17,8 +17,11 @@ export interface FeatureApi {
   subscribe(callback: (snapshot: FeatureSnapshot) => void): Promise<number>;
   unsubscribe(id: number): void;
   dismiss(ruleId: string): Promise<void>;
-  /** Tabs call this every few seconds; a port silent for `portTimeoutMs` is dropped. */
-  heartbeat(): string;
+  /**
+   * Tabs call this every few seconds; a port silent for `portTimeoutMs` is dropped. Returns false
+   * when this port had been dropped (a throttled background tab): the tab subscribes again.
+   */
+  heartbeat(): boolean;
   /** The tab is leaving (pagehide): drop its state now. */
   goodbye(): void;
   /** Runs `payloads` through a throwaway state on the ingest path: total time and per-event cost. */
@@ -81,7 +84,9 @@ export interface FeatureService {
 export function createFeatureService(options: FeatureServiceOptions): FeatureService {
   const now = options.now ?? Date.now;
   const clock = options.clock ?? now;
-  const portTimeoutMs = options.portTimeoutMs ?? 15_000;
+  // Long enough for a hidden tab whose timers Chrome throttles to once a minute; a closing tab says
+  // goodbye on pagehide, so the timeout only matters for crashed or killed tabs.
+  const portTimeoutMs = options.portTimeoutMs ?? 90_000;
   const log = options.log ?? ((message: string, error?: unknown) => console.warn(`[features] ${message}`, error ?? ''));
   const release = options.releaseCallback ?? (() => {});
   const state = createFeatureState({ now });
@@ -177,9 +182,12 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
     connect() {
       const port: Port = { lastSeenMs: now(), subscribers: new Map() };
       ports.add(port);
-      const seen = () => {
+      /** Marks the port alive; false when it had been dropped (and is now back, without subscribers). */
+      const seen = (): boolean => {
         port.lastSeenMs = now();
-        if (!ports.has(port)) ports.add(port);
+        if (ports.has(port)) return true;
+        ports.add(port);
+        return false;
       };
       return {
         async ingest(payload) {
@@ -214,8 +222,7 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
           }
         },
         heartbeat() {
-          seen();
-          return state.snapshot().definitionVersion;
+          return seen() && port.subscribers.size > 0;
         },
         goodbye() {
           dropPort(port);
