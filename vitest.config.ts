@@ -16,7 +16,7 @@ const SOURCE_CONDITION = 'tandem-source';
  * run, so without this a run of only empty projects, or a feature-core that lost its tests while the
  * apps gained some, would pass. Apps start with no tests; they join this list once they have some.
  */
-const PROJECTS_THAT_MUST_HAVE_TESTS = ['feature-core'];
+const PROJECTS_THAT_MUST_HAVE_TESTS = ['feature-core', 'store'];
 
 function requireTests(projectNames: readonly string[]): Reporter {
   let projects: readonly TestProject[] = [];

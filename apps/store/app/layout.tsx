@@ -1,0 +1,87 @@
+import type { Metadata, Viewport } from 'next';
+import Link from 'next/link';
+import { type ReactNode, Suspense } from 'react';
+import { CATEGORIES } from '../src/catalog/products';
+import { currentCartView, currentTrackingConfig, currentUser } from '../src/server/shopper';
+import { TrackingProvider } from '../src/shop/tracking-bridge';
+import { PageViewTracker } from '../src/shop/ui/PageViewTracker';
+import { SignOutButton } from '../src/shop/ui/SignOutButton';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: { default: 'Tandem Outfitters', template: '%s · Tandem Outfitters' },
+  description: 'Outdoor and everyday gear: shoes, jackets, bags, watches and things for home.',
+};
+
+export const viewport: Viewport = { width: 'device-width', initialScale: 1, themeColor: '#12372a' };
+
+export default async function RootLayout({ children }: { readonly children: ReactNode }) {
+  // Read per request: the tracking settings (collector under this origin, user id) are not baked in.
+  const [config, cart, user] = await Promise.all([currentTrackingConfig(), currentCartView(), currentUser()]);
+  return (
+    <html lang="en">
+      <body>
+        <TrackingProvider config={config}>
+          <a className="skip-link" href="#main">
+            Skip to content
+          </a>
+          <header className="site-header">
+            <div className="bar">
+              <Link href="/" className="logo">
+                Tandem Outfitters
+              </Link>
+              <search className="site-search">
+                <form action="/search" method="get">
+                  <label htmlFor="site-search-q" className="visually-hidden">
+                    Search products
+                  </label>
+                  <input id="site-search-q" type="search" name="q" placeholder="Search products" autoComplete="off" />
+                  <button type="submit" className="button">
+                    Search
+                  </button>
+                </form>
+              </search>
+              <div className="account">
+                {user ? (
+                  <>
+                    <span className="signed-in">
+                      Signed in as <strong>{user.name}</strong>
+                    </span>
+                    <SignOutButton />
+                  </>
+                ) : (
+                  <Link href="/sign-in">Sign in</Link>
+                )}
+                <Link
+                  href="/cart"
+                  className="cart-link"
+                  aria-label={`Cart, ${cart.itemCount} ${cart.itemCount === 1 ? 'item' : 'items'}`}
+                >
+                  Cart <span className="badge">{cart.itemCount}</span>
+                </Link>
+              </div>
+            </div>
+            <nav aria-label="Categories" className="categories">
+              <ul>
+                {CATEGORIES.map((category) => (
+                  <li key={category.id}>
+                    <Link href={`/category/${category.id}`}>{category.name}</Link>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          </header>
+          <main id="main" tabIndex={-1}>
+            {children}
+          </main>
+          <footer className="site-footer">
+            <p>Tandem Outfitters is a demo shop: no real orders, no real payments.</p>
+          </footer>
+          <Suspense fallback={null}>
+            <PageViewTracker />
+          </Suspense>
+        </TrackingProvider>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,20 @@
+/**
+ * The first-party collector path: everything under `/t/` goes to COLLECTOR_URL (see
+ * src/server/collector-proxy.ts), e.g. `/t/com.snowplowanalytics.snowplow/tp2` and `/t/i?...`.
+ */
+import { STORE_ENV_DEFAULTS } from '../../../src/config';
+import { proxyToCollector } from '../../../src/server/collector-proxy';
+
+interface Context {
+  readonly params: Promise<{ path: string[] }>;
+}
+
+async function handle(request: Request, { params }: Context): Promise<Response> {
+  const collectorUrl = process.env.COLLECTOR_URL?.trim() || STORE_ENV_DEFAULTS.COLLECTOR_URL;
+  return proxyToCollector(request, (await params).path, { collectorUrl });
+}
+
+export const GET = handle;
+export const POST = handle;
+export const OPTIONS = handle;
+export const HEAD = handle;
