@@ -1,9 +1,10 @@
 /**
  * End-to-end tests: shop in a real browser against the running store.
  *
- * A plain object, not `defineConfig()`: `@playwright/test` is installed with the end-to-end suite
- * (issues 6 and 8), and Playwright reads this shape as is. The browser is Debian's `chromium`, because
- * `npx playwright install` cannot download browsers on these machines; Playwright adds `--headless`.
+ * A plain object, not `defineConfig()`, which Playwright reads as is. The browser is Debian's
+ * `chromium`, because `npx playwright install` cannot download browsers on these machines;
+ * Playwright adds `--headless`. The store's address comes from STORE_E2E_URL (set by the end-to-end
+ * stage of `npm test`, which starts a test build on a free port), else the `npm start` default.
  *
  * @type {import('@playwright/test').PlaywrightTestConfig}
  */
@@ -11,8 +12,14 @@ const config = {
   testDir: 'e2e',
   outputDir: 'test-results',
   reporter: [['list']],
+  // Each test has its own browser context (own cookies, so its own cart), but one worker: on a 2-core
+  // machine a second one made the run no faster, only each test slower.
+  workers: 1,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  retries: 0,
   use: {
-    baseURL: 'http://127.0.0.1:3000',
+    baseURL: process.env.STORE_E2E_URL ?? 'http://127.0.0.1:3000',
     trace: 'retain-on-failure',
   },
   projects: [
@@ -21,7 +28,7 @@ const config = {
       use: {
         browserName: 'chromium',
         launchOptions: {
-          executablePath: '/usr/bin/chromium',
+          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
           args: [
             '--no-sandbox',
             '--disable-gpu',

@@ -7,6 +7,7 @@ import type { Product } from '../../catalog/products';
 import { MAX_QUANTITY, toCartLine, toCartState } from '../cart';
 import { useTracking } from '../tracking-bridge';
 import { changeCart } from './api';
+import { useHydrated } from './useHydrated';
 
 /** Quantity picker and "Add to cart" button of a product page. */
 export function AddToCart({ product }: { readonly product: Product }) {
@@ -14,6 +15,7 @@ export function AddToCart({ product }: { readonly product: Product }) {
   const router = useRouter();
   const quantityId = useId();
   const [quantity, setQuantity] = useState(1);
+  const hydrated = useHydrated();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
 
@@ -47,7 +49,7 @@ export function AddToCart({ product }: { readonly product: Product }) {
           </option>
         ))}
       </select>
-      <button type="submit" className="button" disabled={busy}>
+      <button type="submit" className="button" disabled={busy || !hydrated}>
         {busy ? 'Adding…' : 'Add to cart'}
       </button>
       <p role="status" className={message?.error ? 'message error' : 'message'}>

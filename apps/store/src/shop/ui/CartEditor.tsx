@@ -9,12 +9,14 @@ import { formatPrice, type Product } from '../../catalog/products';
 import { type CartView, MAX_QUANTITY, toCartLine, toCartState } from '../cart';
 import { useTracking } from '../tracking-bridge';
 import { changeCart } from './api';
+import { useHydrated } from './useHydrated';
 
 /** The cart page's lines: change a quantity or remove a line; each change is tracked with the new cart. */
 export function CartEditor({ initial }: { readonly initial: CartView }) {
   const tracking = useTracking();
   const router = useRouter();
   const [cart, setCart] = useState(initial);
+  const hydrated = useHydrated();
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState('');
 
@@ -82,7 +84,7 @@ export function CartEditor({ initial }: { readonly initial: CartView }) {
                   <select
                     id={selectId}
                     value={quantity}
-                    disabled={busy}
+                    disabled={busy || !hydrated}
                     onChange={(event) => void setQuantity(product, quantity, Number(event.target.value))}
                   >
                     {Array.from({ length: MAX_QUANTITY }, (_, index) => index + 1).map((value) => (
@@ -97,7 +99,7 @@ export function CartEditor({ initial }: { readonly initial: CartView }) {
                   <button
                     type="button"
                     className="button button-quiet"
-                    disabled={busy}
+                    disabled={busy || !hydrated}
                     onClick={() => void setQuantity(product, quantity, 0)}
                   >
                     Remove<span className="visually-hidden"> {product.name}</span>

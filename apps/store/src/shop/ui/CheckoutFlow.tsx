@@ -17,6 +17,7 @@ import {
 } from '../checkout';
 import { useTracking } from '../tracking-bridge';
 import { callApi } from './api';
+import { useHydrated } from './useHydrated';
 
 type Step = 1 | 2 | 3;
 
@@ -71,6 +72,7 @@ export function CheckoutFlow({ cart, prefill }: { readonly cart: CartView; reado
   const [card, setCard] = useState({ cardNumber: '', expiry: '', cvc: '' });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [submitError, setSubmitError] = useState('');
+  const hydrated = useHydrated();
   const [busy, setBusy] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
@@ -165,7 +167,7 @@ export function CheckoutFlow({ cart, prefill }: { readonly cart: CartView; reado
               );
             })}
           </fieldset>
-          <button type="submit" className="button">
+          <button type="submit" className="button" disabled={!hydrated}>
             Continue to delivery
           </button>
         </form>
@@ -283,7 +285,7 @@ export function CheckoutFlow({ cart, prefill }: { readonly cart: CartView; reado
             <button type="button" className="button button-quiet" onClick={() => setStep(2)}>
               Back
             </button>
-            <button type="submit" className="button" disabled={busy}>
+            <button type="submit" className="button" disabled={busy || !hydrated}>
               {busy ? 'Placing order…' : 'Place order'}
             </button>
           </div>

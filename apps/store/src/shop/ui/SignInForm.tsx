@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useTracking } from '../tracking-bridge';
 import { callApi } from './api';
+import { useHydrated } from './useHydrated';
 
 interface SignInFormProps {
   readonly users: readonly { readonly id: string; readonly name: string }[];
@@ -18,6 +19,7 @@ export function SignInForm({ users, next }: SignInFormProps) {
   const [userId, setUserId] = useState(users[0]?.id ?? '');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
+  const hydrated = useHydrated();
   const [busy, setBusy] = useState(false);
 
   async function signIn() {
@@ -71,7 +73,7 @@ export function SignInForm({ users, next }: SignInFormProps) {
       <p role="alert" className="message error">
         {error}
       </p>
-      <button type="submit" className="button" disabled={busy}>
+      <button type="submit" className="button" disabled={busy || !hydrated}>
         {busy ? 'Signing in…' : 'Sign in'}
       </button>
     </form>
