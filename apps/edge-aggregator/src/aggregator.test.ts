@@ -13,7 +13,14 @@ import { createLog } from './log.js';
 import { createMetrics } from './metrics.js';
 import { createFeatureStore } from './redis/feature-store.js';
 import { tcpTransport } from './redis/transport.js';
-import { eventually, sameEntries, startTestStack, type TestStack } from './test-support/harness.js';
+import {
+  eventually,
+  sameEntries,
+  shiftSpec,
+  shiftValues,
+  startTestStack,
+  type TestStack,
+} from './test-support/harness.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -22,24 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 }, 60_000);
-
-/** Moves a spec's times by `delta` ms (a multiple of 15 min, so every tile boundary moves with it). */
-function shift(spec: EventSpec, delta: number): EventSpec {
-  const moved: Record<string, unknown> = { ...spec, timeMs: spec.timeMs + delta };
-  for (const field of ['collectorTimeMs', 'firstEventTimeMs'] as const) {
-    const value = spec[field];
-    if (value !== undefined) moved[field] = value + delta;
-  }
-  return moved as unknown as EventSpec;
-}
-
-function shiftValues(expected: Readonly<Record<string, string>>, delta: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(expected)) {
-    out[key] = key.endsWith(':last_cart_activity_at') ? String(Number(value) + delta) : value;
-  }
-  return out;
-}
 
 async function runAggregator(overrides: Record<string, string>, now: () => number): Promise<Aggregator> {
   const config = stack.config(overrides);
@@ -60,7 +49,7 @@ describe('golden journey through Kafka and Redis', () => {
     const quarter = 15 * 60_000;
     const delta = Math.ceil((Date.now() + 60_000 - final.atMs) / quarter) * quarter;
     const atMs = final.atMs + delta;
-    const specs = GOLDEN_JOURNEY.map((spec) => shift(spec, delta));
+    const specs = GOLDEN_JOURNEY.map((spec) => shiftSpec(spec, delta));
 
     const topic = await stack.createTopic('golden-input');
     await stack.produce(
@@ -133,35 +122,35 @@ function productView(n: number, timeMs: number, extra: Partial<EventSpec> = {}):
 }
 
 describe('values that change by time alone', () => {
-  it('deletes a 5-minute value within 1 s of the tile boundary where its only event leaves the window', async () => {
+  it('rewrites a 5-minute value within 1 s of the tile boundary where one of its events leaves the window', async () => {
     const topic = await stack.createTopic('expiry-input');
-    // A product view whose 10-second tile leaves the 5-minute window (30 tiles) 4 to 14 s from now.
+    // Two product views: one whose 10-second tile leaves the 5-minute window (30 tiles) 4 to 14 s from
+    // now, one just now. The count goes from 2 to 1 at that boundary; the key's own Redis expiry is
+    // minutes later, so only the aggregator's expiry scheduler can write the 1.
     const tileMs = 10_000;
     const leavesAt = (Math.floor((Date.now() + 4_000) / tileMs) + 1) * tileMs;
-    const eventTime = leavesAt - 30 * tileMs + 500;
-    await stack.produce([{ key: DUID, value: enrichedTsv(productView(1, eventTime)) }], topic);
+    await stack.produce(
+      [
+        { key: DUID, value: enrichedTsv(productView(1, leavesAt - 30 * tileMs + 500)) },
+        { key: DUID, value: enrichedTsv(productView(2, Date.now() - 1_000)) },
+      ],
+      topic,
+    );
     const aggregator = await runAggregator({ CONSUMER_GROUP: 'expiry', ENRICHED_TOPIC: topic }, Date.now);
     try {
       const key = `user:${DUID}:product_view_count_5m`;
-      const before = await eventually(
-        () => stack.redisClient.get(key),
-        (value) => value === '1',
-      );
-      expect(before, 'the value is written once the event is applied').toBe('1');
-      expect(Date.now()).toBeLessThan(leavesAt);
-      const gone = await eventually(
-        () => stack.redisClient.get(key),
-        (value) => value === null,
-        20_000,
-      );
+      const hashKey = `features:user:${DUID}`;
+      const read = async () =>
+        `${await stack.redisClient.get(key)}/${await stack.redisClient.hget(hashKey, 'product_view_count_5m')}`;
+      expect(await eventually(read, (v) => v === '2/2'), 'both events applied').toBe('2/2');
+      expect(Date.now(), 'applied before the boundary').toBeLessThan(leavesAt);
+      const after = await eventually(read, (v) => v === '1/1', 20_000);
       const staleMs = Date.now() - leavesAt;
-      expect(gone).toBeNull();
+      expect(after).toBe('1/1');
       expect(staleMs, 'staleness after the tile boundary').toBeLessThanOrEqual(1_000);
-      const hash = await stack.redisClient.hgetall(`features:user:${DUID}`);
-      expect(hash.product_view_count_5m).toBeUndefined();
-      // The longer windows still hold the event.
-      expect(hash.product_view_count_1h).toBe('1');
-      expect(await stack.redisClient.get(`user:${DUID}:product_view_count_24h`)).toBe('1');
+      // The longer windows still hold both events.
+      expect(await stack.redisClient.hget(hashKey, 'product_view_count_1h')).toBe('2');
+      expect(await stack.redisClient.get(`user:${DUID}:product_view_count_24h`)).toBe('2');
     } finally {
       await aggregator.stop();
     }

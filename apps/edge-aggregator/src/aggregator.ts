@@ -252,6 +252,19 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     }
   });
 
+  /** Counts a message that cannot be applied, by reason, and makes its dead letter. */
+  function refuse(
+    rejection: { reason: DeadLetterReason; detail: string },
+    topic: string,
+    partition: number,
+    offset: string,
+    value: Buffer | null,
+    atMs: number,
+  ): Message {
+    metrics.deadLetters.inc({ reason: rejection.reason });
+    return deadLetterMessage({ ...rejection, topic, partition, offset, value }, atMs);
+  }
+
   async function handleInput(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const userMessages: Message[] = [];
@@ -262,19 +275,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
       metrics.eventsIn.inc();
       const decoded = decodeInput(message.value, config.inputFormat);
       if (!decoded.ok) {
-        metrics.deadLetters.inc({ reason: decoded.reason });
-        deadLetters.push(
-          deadLetterMessage(
-            {
-              ...decoded,
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: message.offset,
-              value: message.value,
-            },
-            atMs,
-          ),
-        );
+        deadLetters.push(refuse(decoded, batch.topic, batch.partition, message.offset, message.value, atMs));
         continue;
       }
       const event = decoded.event;
@@ -337,19 +338,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     for (const message of batch.messages) {
       const decoded = decodeLaneMessage(message.value);
       if (!decoded.ok) {
-        metrics.deadLetters.inc({ reason: decoded.reason });
-        deadLetters.push(
-          deadLetterMessage(
-            {
-              ...decoded,
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: message.offset,
-              value: message.value,
-            },
-            atMs,
-          ),
-        );
+        deadLetters.push(refuse(decoded, batch.topic, batch.partition, message.offset, message.value, atMs));
         continue;
       }
       records.push({ offset: Number(message.offset), event: decoded.event });

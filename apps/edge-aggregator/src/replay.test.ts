@@ -5,12 +5,12 @@
  * hashes alike, while the live consumer group's offsets stay as they were.
  */
 import { createFeatureEngine, featureHashFields, type ShopperEvent } from '@tandem/feature-core';
-import { type EventSpec, enrichedTsv, GOLDEN_CHECKPOINTS, GOLDEN_JOURNEY } from '@tandem/feature-core/testing';
+import { enrichedTsv, GOLDEN_CHECKPOINTS, GOLDEN_JOURNEY } from '@tandem/feature-core/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeInput } from './input-decoder.js';
 import { type ReplayProgress, runReplay } from './replay.js';
-import { startTestStack, type TestStack } from './test-support/harness.js';
+import { shiftSpec, shiftValues, startTestStack, type TestStack } from './test-support/harness.js';
 
 const TOPIC = 'snowplow-enriched-good';
 const LIVE_GROUP = 'tandem-features';
@@ -22,24 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 }, 60_000);
-
-/** Moves a spec's times by `delta` ms (a multiple of 15 min, so every tile boundary moves with it). */
-function shift(spec: EventSpec, delta: number): EventSpec {
-  const moved: Record<string, unknown> = { ...spec, timeMs: spec.timeMs + delta };
-  for (const field of ['collectorTimeMs', 'firstEventTimeMs'] as const) {
-    const value = spec[field];
-    if (value !== undefined) moved[field] = value + delta;
-  }
-  return moved as unknown as EventSpec;
-}
-
-function shiftValues(expected: Readonly<Record<string, string>>, delta: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(expected)) {
-    out[key] = key.endsWith(':last_cart_activity_at') ? String(Number(value) + delta) : value;
-  }
-  return out;
-}
 
 /** Retries what a just-started broker may refuse for a moment (a partition without its leader yet). */
 async function settled<T>(read: () => Promise<T>): Promise<T> {
@@ -60,7 +42,7 @@ describe('replay from the enriched topic', () => {
     const quarter = 15 * 60_000;
     const delta = Math.ceil((Date.now() + 60_000 - final.atMs) / quarter) * quarter;
     const atMs = final.atMs + delta;
-    const lines = GOLDEN_JOURNEY.map((spec) => shift(spec, delta)).map((spec) => ({
+    const lines = GOLDEN_JOURNEY.map((spec) => shiftSpec(spec, delta)).map((spec) => ({
       key: spec.domainUserId,
       value: enrichedTsv(spec),
     }));

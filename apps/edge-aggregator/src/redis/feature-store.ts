@@ -47,14 +47,8 @@ function luaScript(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/**
- * KEYS[1] is the fence; ARGV[1] the writer's epoch; then operations, each
- * `code, key index, argument count, arguments...`. All or nothing: Redis runs a script atomically.
- */
-const WRITE_SCRIPT = luaScript(`
-local fence = redis.call('GET', KEYS[1])
-if not fence then return 'WIPED' end
-if fence ~= ARGV[1] then return 'FENCED' end
+/** Applies the operations in ARGV from ARGV[2] on, each `code, key index, argument count, arguments...`. */
+const APPLY_OPS = `
 local i = 2
 local n = #ARGV
 while i <= n do
@@ -75,6 +69,17 @@ while i <= n do
   end
   i = first + argc
 end
+`;
+
+/**
+ * KEYS[1] is the fence; ARGV[1] the writer's epoch; then the operations. All or nothing: Redis runs a
+ * script atomically.
+ */
+const WRITE_SCRIPT = luaScript(`
+local fence = redis.call('GET', KEYS[1])
+if not fence then return 'WIPED' end
+if fence ~= ARGV[1] then return 'FENCED' end
+${APPLY_OPS}
 return 'OK'
 `);
 
@@ -180,26 +185,7 @@ export function encodeWriteCalls(
  * placeholders, so `encodeWriteCalls` chunks for both scripts alike.
  */
 const UNFENCED_SCRIPT = luaScript(`
-local i = 2
-local n = #ARGV
-while i <= n do
-  local code = ARGV[i]
-  local key = KEYS[tonumber(ARGV[i + 1])]
-  local argc = tonumber(ARGV[i + 2])
-  local first = i + 3
-  if code == 's' then
-    redis.call('SET', key, ARGV[first], 'PXAT', ARGV[first + 1])
-  elseif code == 'd' then
-    redis.call('DEL', key)
-  elseif code == 'h' then
-    redis.call('HSET', key, unpack(ARGV, first, first + argc - 1))
-  elseif code == 'r' then
-    redis.call('HDEL', key, unpack(ARGV, first, first + argc - 1))
-  elseif code == 'e' then
-    redis.call('PEXPIREAT', key, ARGV[first])
-  end
-  i = first + argc
-end
+${APPLY_OPS}
 return 'OK'
 `);
 

@@ -5,6 +5,7 @@
 
 import { createFeatureEngine } from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
+import type { EventSpec } from '@tandem/feature-core/testing';
 import { createTopics, type RunningKafka, startKafka } from '@tandem/infra/kafka';
 import { freePort } from '@tandem/infra/ports';
 import { type EnsuredRedis, ensureRedis } from '@tandem/infra/redis';
@@ -146,4 +147,23 @@ export function expectedKeyValues(lines: readonly string[], atMs: number): Recor
     if (decoded.ok) engine.apply(decoded.value);
   }
   return engine.keyValuesAt(atMs);
+}
+
+/** Moves a spec's times by `delta` ms (a multiple of 15 min, so every tile boundary moves with it). */
+export function shiftSpec(spec: EventSpec, delta: number): EventSpec {
+  const moved: Record<string, unknown> = { ...spec, timeMs: spec.timeMs + delta };
+  for (const field of ['collectorTimeMs', 'firstEventTimeMs'] as const) {
+    const value = spec[field];
+    if (value !== undefined) moved[field] = value + delta;
+  }
+  return moved as unknown as EventSpec;
+}
+
+/** Expected golden values moved with `shiftSpec`: only `last_cart_activity_at` holds a time. */
+export function shiftValues(expected: Readonly<Record<string, string>>, delta: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(expected)) {
+    out[key] = key.endsWith(':last_cart_activity_at') ? String(Number(value) + delta) : value;
+  }
+  return out;
 }
