@@ -7,7 +7,7 @@
  *   npx tsx infra/src/cli/stack.ts [--help]
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,10 @@ Starts the local stack and keeps it running until Ctrl-C:
           next port (KAFKA_CONTROLLER_PORT), data in KAFKA_DATA_DIR (default .cache/kafka/data)
   redis   the server at REDIS_URL (default redis://127.0.0.1:6379), or a redis-server started on that port
   rest    the Upstash-compatible REST endpoint on UPSTASH_REDIS_REST_URL (default http://127.0.0.1:8079)
+  apps    the collector, the edge-aggregator and the store (http://127.0.0.1:$STORE_PORT, default 3000;
+          built first when apps/store/.next is missing or older than its sources)
+STACK_SKIP_APPS=store,... leaves apps out (under Vitest the store is left out unless it is set: its
+build takes a minute, and \`npm test\`'s end-to-end stage runs the store).
 Secrets (UPSTASH_REDIS_REST_TOKEN, ...) are generated on the first run into .env.local.`;
 
 /** A part of the stack that is running. */
@@ -59,6 +63,62 @@ interface AppSpec {
   readonly note: string;
   /** A line the app prints once it serves. */
   readonly readyLine: RegExp;
+  /** Arguments to `node` when the app is not a TypeScript entry run through tsx (the default). */
+  readonly nodeArgs?: readonly string[];
+  /** Working directory relative to the repository root (default: the root). */
+  readonly cwd?: string;
+  /** Extra environment for the app. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Runs before the app starts, e.g. a build that is missing or stale. */
+  readonly prepare?: (log: (line: string) => void) => Promise<void>;
+}
+
+const STORE_DIR = join(REPO_ROOT, 'apps', 'store');
+const STORE_HOST = process.env.STORE_HOST ?? '127.0.0.1';
+const STORE_PORT = process.env.STORE_PORT ?? process.env.PORT ?? '3000';
+
+/** Newest modification time (ms) of the files under `path` (0 when absent), skipping tests and build output. */
+function newestMtimeMs(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return /\.test\.tsx?$/.test(path) ? 0 : stat.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.startsWith('.next')) continue;
+    newest = Math.max(newest, newestMtimeMs(join(path, entry)));
+  }
+  return newest;
+}
+
+/**
+ * `next start` serves the last `next build` in apps/store/.next: build when there is none, or when the
+ * store's sources (or feature-core's, which it bundles) changed since. The end-to-end tests build into
+ * `.next-e2e`, so they never replace this build.
+ */
+async function buildStoreIfStale(log: (line: string) => void): Promise<void> {
+  const buildIdPath = join(STORE_DIR, '.next', 'BUILD_ID');
+  const builtAt = existsSync(buildIdPath) ? statSync(buildIdPath).mtimeMs : 0;
+  const sources = [
+    ...['app', 'src', 'public', 'next.config.ts', 'package.json', 'tsconfig.json'].map((name) => join(STORE_DIR, name)),
+    join(REPO_ROOT, 'packages', 'feature-core', 'src'),
+  ];
+  const changedAt = Math.max(...sources.map(newestMtimeMs));
+  if (builtAt > 0 && builtAt >= changedAt) return;
+  log(
+    builtAt === 0 ? 'no build yet: npm run build -w @tandem/store' : 'sources changed since the last build: rebuilding',
+  );
+  const started = Date.now();
+  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  delete env.NEXT_DIST_DIR;
+  const child = spawn('npm', ['run', '--silent', 'build', '-w', '@tandem/store'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', log);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`building the store failed (exit code ${code})`);
+  log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 /** The apps `npm start` runs after the infrastructure, in order (later issues add theirs). */
@@ -77,15 +137,46 @@ const APPS: readonly AppSpec[] = [
     note: 'edge-aggregator: features to Redis (/healthz, /metrics)',
     readyLine: /listening on/,
   },
+  {
+    name: 'store',
+    entry: 'apps/store/app/layout.tsx',
+    url: `http://${STORE_HOST}:${STORE_PORT}`,
+    note: 'the shop (Next.js); collector proxied at /t',
+    readyLine: /Ready in/,
+    nodeArgs: [
+      join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'),
+      'start',
+      '-H',
+      STORE_HOST,
+      '-p',
+      STORE_PORT,
+    ],
+    cwd: 'apps/store',
+    env: { NEXT_TELEMETRY_DISABLED: '1', NEXT_DIST_DIR: '.next' },
+    prepare: buildStoreIfStale,
+  },
 ];
+
+/** Apps left out: STACK_SKIP_APPS (comma-separated names); under Vitest it defaults to the store. */
+function skippedApps(): Set<string> {
+  const list = process.env.STACK_SKIP_APPS ?? (process.env.VITEST ? 'store' : '');
+  return new Set(
+    list
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  );
+}
 
 /** Starts an app process, streams its output with its name, and resolves once it says it serves. */
 async function startApp(app: AppSpec): Promise<Running> {
   const log = logger(app.name);
-  const child = spawn(process.execPath, ['--conditions=tandem-source', '--import', 'tsx', app.entry], {
-    cwd: REPO_ROOT,
+  await app.prepare?.(log);
+  const args = app.nodeArgs ?? ['--conditions=tandem-source', '--import', 'tsx', app.entry];
+  const child = spawn(process.execPath, args, {
+    cwd: join(REPO_ROOT, app.cwd ?? ''),
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
+    env: { ...process.env, ...app.env },
   });
   const ready = new Promise<void>((resolve, reject) => {
     for (const stream of [child.stdout, child.stderr]) {
@@ -155,8 +246,10 @@ async function startStack(): Promise<Running[]> {
     process.env.KAFKA_BROKERS = kafka.brokers;
     process.env.REDIS_URL = redis.url;
     process.env.UPSTASH_REDIS_REST_URL = rest.url;
+    const skipped = skippedApps();
     for (const app of APPS) {
-      if (existsSync(join(REPO_ROOT, app.entry))) running.push(await startApp(app));
+      if (skipped.has(app.name)) logger('stack')(`${app.name}: left out (STACK_SKIP_APPS)`);
+      else if (existsSync(join(REPO_ROOT, app.entry))) running.push(await startApp(app));
     }
     return running;
   } catch (error) {
