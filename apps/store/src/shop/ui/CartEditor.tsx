@@ -76,7 +76,7 @@ export function CartEditor({ initial }: { readonly initial: CartView }) {
                     <Link href={`/product/${product.id}`}>{product.name}</Link>
                   </div>
                 </td>
-                <td>{formatPrice(product.priceMinor)}</td>
+                <td data-label="Price">{formatPrice(product.priceMinor)}</td>
                 <td>
                   <label htmlFor={selectId} className="visually-hidden">
                     Quantity of {product.name}
@@ -94,7 +94,7 @@ export function CartEditor({ initial }: { readonly initial: CartView }) {
                     ))}
                   </select>
                 </td>
-                <td>{formatPrice(lineTotalMinor)}</td>
+                <td data-label="Total">{formatPrice(lineTotalMinor)}</td>
                 <td>
                   <button
                     type="button"
