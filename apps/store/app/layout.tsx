@@ -1,6 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
-import { type ReactNode, Suspense } from 'react';
+import type { ReactNode } from 'react';
 import { CATEGORIES } from '../src/catalog/products';
 import { currentCartView, currentTrackingConfig, currentUser } from '../src/server/shopper';
 import { TrackingProvider } from '../src/shop/tracking-bridge';
@@ -22,6 +22,10 @@ export default async function RootLayout({ children }: { readonly children: Reac
     <html lang="en">
       <body>
         <TrackingProvider config={config}>
+          {/* First in the tree, outside any Suspense boundary (those hydrate later): the page view is
+              tracked before the page's own events (see PageViewTracker). Every route is dynamic (this
+              layout reads cookies), so useSearchParams() needs no Suspense boundary here. */}
+          <PageViewTracker />
           <a className="skip-link" href="#main">
             Skip to content
           </a>
@@ -77,9 +81,6 @@ export default async function RootLayout({ children }: { readonly children: Reac
           <footer className="site-footer">
             <p>Tandem Outfitters is a demo shop: no real orders, no real payments.</p>
           </footer>
-          <Suspense fallback={null}>
-            <PageViewTracker />
-          </Suspense>
         </TrackingProvider>
       </body>
     </html>
