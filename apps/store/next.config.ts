@@ -10,6 +10,18 @@ const config: NextConfig = {
   reactStrictMode: true,
   // Product images are small generated SVGs served by the store: nothing to optimise, no image host.
   images: { unoptimized: true },
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+          { key: 'X-Frame-Options', value: 'DENY' },
+        ],
+      },
+    ];
+  },
   experimental: {
     // The store's TypeScript imports name their target `./x.js` (ESM style); webpack maps that to
     // `./x.ts`. Turbopack has no such option yet (vercel/next.js#82945), hence `next build --webpack`.
