@@ -30,8 +30,8 @@ Starts the local stack and keeps it running until Ctrl-C:
   rest    the Upstash-compatible REST endpoint on UPSTASH_REDIS_REST_URL (default http://127.0.0.1:8079)
   apps    the collector, the edge-aggregator and the store (http://127.0.0.1:$STORE_PORT, default 3000;
           built first when apps/store/.next is missing or older than its sources)
-STACK_SKIP_APPS=store,... leaves apps out (under Vitest the store is left out unless it is set: its
-build takes a minute, and \`npm test\`'s end-to-end stage runs the store).
+STACK_SKIP_APPS=store,... leaves apps out (the stack test does: the store's build takes a minute, and
+\`npm test\`'s end-to-end stage runs the store).
 Secrets (UPSTASH_REDIS_REST_TOKEN, ...) are generated on the first run into .env.local.`;
 
 /** A part of the stack that is running. */
@@ -157,9 +157,9 @@ const APPS: readonly AppSpec[] = [
   },
 ];
 
-/** Apps left out: STACK_SKIP_APPS (comma-separated names); under Vitest it defaults to the store. */
+/** Apps left out: STACK_SKIP_APPS (comma-separated names). */
 function skippedApps(): Set<string> {
-  const list = process.env.STACK_SKIP_APPS ?? (process.env.VITEST ? 'store' : '');
+  const list = process.env.STACK_SKIP_APPS ?? '';
   return new Set(
     list
       .split(',')
