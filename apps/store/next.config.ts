@@ -10,6 +10,8 @@ const config: NextConfig = {
   reactStrictMode: true,
   // Product images are small generated SVGs served by the store: nothing to optimise, no image host.
   images: { unoptimized: true },
+  // `@tandem/infra` ships TypeScript sources (`.env.local` loading on the server).
+  transpilePackages: ['@tandem/infra'],
   async headers() {
     return [
       {
