@@ -29,6 +29,12 @@ const config: NextConfig = {
     // `./x.ts`. Turbopack has no such option yet (vercel/next.js#82945), hence `next build --webpack`.
     extensionAlias: { '.js': ['.ts', '.tsx', '.js'], '.mjs': ['.mts', '.mjs'] },
   },
+  webpack(webpackConfig: { module: { rules: unknown[] } }) {
+    // `@tandem/infra/env-local` finds the repository root with `new URL('../..', import.meta.url)`:
+    // a path at run time, not an asset for webpack to bundle.
+    webpackConfig.module.rules.push({ test: /[\\/]infra[\\/]src[\\/]env-local\.ts$/, parser: { url: false } });
+    return webpackConfig;
+  },
 };
 
 export default config;
