@@ -45,6 +45,21 @@ export const CHROMIUM: SystemPackageRequest = {
 /** Where Debian's `chromium` package puts the browser: the `executablePath` for Playwright. */
 export const CHROMIUM_EXECUTABLE = '/usr/bin/chromium';
 
+/**
+ * Launch arguments for Chromium here (ARCHITECTURE.md "Browser"): no sandbox as root, and none of the
+ * background connections this machine's closed network would refuse. Playwright adds `--headless`.
+ * (playwright.config.ts repeats them: Playwright loads its config without this repository's loader.)
+ */
+export const CHROMIUM_LAUNCH_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
 /** The outside world, replaceable in tests. */
 export interface SystemPackageEnvironment {
   /** Whether this process may install packages; default: effective uid 0. */

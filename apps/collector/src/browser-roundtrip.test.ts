@@ -20,7 +20,7 @@ import {
   fromEnrichedTsv,
 } from '@tandem/feature-core/enriched';
 import { type RunningKafka, startKafka } from '@tandem/infra/kafka';
-import { CHROMIUM_EXECUTABLE } from '@tandem/infra/system-packages';
+import { CHROMIUM_EXECUTABLE, CHROMIUM_LAUNCH_ARGS } from '@tandem/infra/system-packages';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,15 +105,7 @@ beforeAll(async () => {
     startKafka({ log: () => {} }),
     chromium.launch({
       executablePath: CHROMIUM_EXECUTABLE,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: [...CHROMIUM_LAUNCH_ARGS],
     }),
   ]);
   collector = await startTestCollector(broker.brokers, 'browser-roundtrip-test');

@@ -35,6 +35,7 @@ import { ensureRedis } from '@tandem/infra/redis';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { type AggregatorProcess, startAggregatorProcess } from '../src/test-support/aggregator-process.js';
+import { type RestEndpointProcess, startRestEndpoint } from '../src/test-support/rest-endpoint-process.js';
 import {
   bucketDelta,
   bucketPercentile,
@@ -52,7 +53,7 @@ import {
   summarizeProfile,
   total,
 } from './measure.js';
-import { killProducers, type RestEndpointProcess, startProducer, startRestEndpoint } from './processes.js';
+import { killProducers, startProducer } from './processes.js';
 
 const USAGE = `usage: npm run bench -w @tandem/edge-aggregator [-- options]
        node --conditions=tandem-source --import tsx apps/edge-aggregator/bench/end-to-end.ts [options]

@@ -1,8 +1,8 @@
 /**
  * Child processes of the end-to-end benchmark other than the aggregator (test-support's
- * aggregator-process.ts starts that): the load producer (bench/produce.ts's command) and the local
- * Upstash-compatible REST endpoint (infra/src/rest/main.ts's command; infra does not export it as a
- * module). Each runs in its own Node process, so neither shares the aggregator's event loop.
+ * aggregator-process.ts starts that, and rest-endpoint-process.ts the REST endpoint): the load
+ * producer (bench/produce.ts's command), in its own Node process so it does not share the
+ * aggregator's event loop.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import type { ProduceSummary } from './produce.js';
 
 const PRODUCE = fileURLToPath(new URL('./produce.ts', import.meta.url));
-const REST_MAIN = fileURLToPath(new URL('../../../infra/src/rest/main.ts', import.meta.url));
 const NODE_ARGS = ['--conditions=tandem-source', '--import', 'tsx'];
 
 export interface ProducerProcess {
@@ -58,48 +57,4 @@ export function startProducer(brokers: string, topic: string, args: readonly str
     return JSON.parse(last) as ProduceSummary;
   });
   return { child, started, done };
-}
-
-export interface RestEndpointProcess {
-  readonly url: string;
-  readonly pid: number | undefined;
-  stop(): Promise<void>;
-}
-
-/** Starts the REST endpoint in front of `redisUrl` on `port`, with `token`; resolves once it listens. */
-export async function startRestEndpoint(redisUrl: string, port: number, token: string): Promise<RestEndpointProcess> {
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...NODE_ARGS, REST_MAIN], {
-    env: { ...process.env, UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token, REDIS_URL: redisUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = once(child, 'exit');
-  let text = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the REST endpoint did not start in 30 s:\n${text}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('UPSTASH_REDIS_REST_URL=')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the REST endpoint exited with ${code}:\n${text}`));
-    });
-  });
-  return {
-    url,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }

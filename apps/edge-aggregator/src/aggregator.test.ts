@@ -5,7 +5,7 @@
  */
 import { definitionVersion, featureHashFields, type ShopperEvent } from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
-import { type EventSpec, enrichedTsv, GOLDEN_CHECKPOINTS, GOLDEN_JOURNEY, uuid } from '@tandem/feature-core/testing';
+import { type EventSpec, enrichedTsv, uuid } from '@tandem/feature-core/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Aggregator, startAggregator } from './aggregator.js';
@@ -13,14 +13,7 @@ import { createLog } from './log.js';
 import { createMetrics } from './metrics.js';
 import { createFeatureStore } from './redis/feature-store.js';
 import { tcpTransport } from './redis/transport.js';
-import {
-  eventually,
-  sameEntries,
-  shiftSpec,
-  shiftValues,
-  startTestStack,
-  type TestStack,
-} from './test-support/harness.js';
+import { eventually, goldenJourneyNow, sameEntries, startTestStack, type TestStack } from './test-support/harness.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -43,13 +36,8 @@ async function runAggregator(overrides: Record<string, string>, now: () => numbe
 
 describe('golden journey through Kafka and Redis', () => {
   it('writes every key FEATURES.md expects, with the hand-worked values, and the matching hashes', async () => {
-    const final = GOLDEN_CHECKPOINTS[GOLDEN_CHECKPOINTS.length - 1];
-    if (final === undefined) throw new Error('no golden checkpoint');
     // Evaluate at checkpoint (c), moved to one minute from now: Redis expiries stay in the future.
-    const quarter = 15 * 60_000;
-    const delta = Math.ceil((Date.now() + 60_000 - final.atMs) / quarter) * quarter;
-    const atMs = final.atMs + delta;
-    const specs = GOLDEN_JOURNEY.map((spec) => shiftSpec(spec, delta));
+    const { specs, atMs, expected } = goldenJourneyNow();
 
     const topic = await stack.createTopic('golden-input');
     await stack.produce(
@@ -58,7 +46,6 @@ describe('golden journey through Kafka and Redis', () => {
     );
     const aggregator = await runAggregator({ CONSUMER_GROUP: 'golden', ENRICHED_TOPIC: topic }, () => atMs);
     try {
-      const expected = shiftValues(final.expected, delta);
       const strings = await eventually(
         () => stack.readStrings(),
         (values) => sameEntries(values, expected),

@@ -6,17 +6,16 @@
  * This is the short drill `npm test` runs. The full one (200,000 events, 5 kills) is
  *   CRASH_EVENTS=200000 CRASH_KILLS=5 npx vitest run --project edge-aggregator src/crash.test.ts
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startKafka } from '@tandem/infra/kafka';
-import { freePort, isListening } from '@tandem/infra/ports';
+import { freePort } from '@tandem/infra/ports';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateEventsOverSpan, type LoadRecord } from './load/shoppers.js';
 import { type AggregatorProcess, startAggregatorProcess } from './test-support/aggregator-process.js';
 import { expectedKeyValues, startTestStack, type TestStack } from './test-support/harness.js';
+import { startRestEndpoint } from './test-support/rest-endpoint-process.js';
 
 const EVENTS = Number(process.env.CRASH_EVENTS ?? 20_000);
 const KILLS = Number(process.env.CRASH_KILLS ?? 3);
@@ -185,48 +184,32 @@ describe('REST endpoint restart', () => {
     async () => {
       const topic = await stack.createTopic('rest-input');
       const records = traffic(15, Math.min(EVENTS, 10_000));
-      const restUrl = `http://127.0.0.1:${await freePort()}`;
+      const restPort = await freePort();
       const restEnv = {
-        UPSTASH_REDIS_REST_URL: restUrl,
+        UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${restPort}`,
         UPSTASH_REDIS_REST_TOKEN: 'drill-token',
         REDIS_URL: stack.redis.url,
       };
-      let rest = await startRestEndpoint(restEnv);
+      let rest = await startRestEndpoint(stack.redis.url, restPort, restEnv.UPSTASH_REDIS_REST_TOKEN);
       const env = stack.env({ CONSUMER_GROUP: 'rest', ENRICHED_TOPIC: topic, FEATURE_STORE: 'rest', ...restEnv });
       const aggregator = await startAggregatorProcess(env, 'aggregator-rest');
       try {
         await stack.produce(records.slice(0, records.length / 2), topic);
         await sleep(2_000);
-        rest.kill('SIGKILL');
+        await rest.kill();
         await stack.produce(records.slice(records.length / 2), topic);
         await sleep(3_000);
-        rest = await startRestEndpoint(restEnv);
+        rest = await startRestEndpoint(stack.redis.url, restPort, restEnv.UPSTASH_REDIS_REST_TOKEN);
         const diff = await settlesToCleanRun(records.map((r) => r.value));
         expect(diff, aggregator.output().slice(-4_000)).toBeNull();
       } finally {
         await aggregator.kill();
-        rest.kill('SIGKILL');
+        await rest.kill();
       }
     },
     LONG * 2,
   );
 });
-
-/** The infra REST endpoint as its own process, as `npm start` runs it. */
-async function startRestEndpoint(env: Record<string, string>): Promise<ChildProcess> {
-  const main = fileURLToPath(new URL('../../../infra/src/rest/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const port = Number(new URL(env.UPSTASH_REDIS_REST_URL as string).port);
-  const deadline = Date.now() + 30_000;
-  while (!(await isListening(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('the REST endpoint did not start');
-    await sleep(100);
-  }
-  return child;
-}
 
 describe('Kafka broker restart', () => {
   it(

@@ -5,12 +5,12 @@
  * hashes alike, while the live consumer group's offsets stay as they were.
  */
 import { createFeatureEngine, featureHashFields, type ShopperEvent } from '@tandem/feature-core';
-import { enrichedTsv, GOLDEN_CHECKPOINTS, GOLDEN_JOURNEY } from '@tandem/feature-core/testing';
+import { enrichedTsv } from '@tandem/feature-core/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeInput } from './input-decoder.js';
 import { type ReplayProgress, runReplay } from './replay.js';
-import { shiftSpec, shiftValues, startTestStack, type TestStack } from './test-support/harness.js';
+import { goldenJourneyNow, startTestStack, type TestStack } from './test-support/harness.js';
 
 const TOPIC = 'snowplow-enriched-good';
 const LIVE_GROUP = 'tandem-features';
@@ -37,12 +37,9 @@ async function settled<T>(read: () => Promise<T>): Promise<T> {
 
 describe('replay from the enriched topic', () => {
   it('rebuilds every key and hash a feature engine gives, counts bad lines, and leaves the live group alone', async () => {
-    const final = GOLDEN_CHECKPOINTS[GOLDEN_CHECKPOINTS.length - 1];
-    if (final === undefined) throw new Error('no golden checkpoint');
-    const quarter = 15 * 60_000;
-    const delta = Math.ceil((Date.now() + 60_000 - final.atMs) / quarter) * quarter;
-    const atMs = final.atMs + delta;
-    const lines = GOLDEN_JOURNEY.map((spec) => shiftSpec(spec, delta)).map((spec) => ({
+    const golden = goldenJourneyNow();
+    const atMs = golden.atMs;
+    const lines = golden.specs.map((spec) => ({
       key: spec.domainUserId,
       value: enrichedTsv(spec),
     }));
@@ -78,7 +75,7 @@ describe('replay from the enriched topic', () => {
         if (decoded.ok) engine.apply(decoded.event as ShopperEvent);
       }
       const expected = engine.keyValuesAt(atMs);
-      expect(expected).toEqual(shiftValues(final.expected, delta));
+      expect(expected).toEqual(golden.expected);
       expect(await stack.readStrings()).toEqual(expected);
 
       // Expiries: each string key expires when its value does.

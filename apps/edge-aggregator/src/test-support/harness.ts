@@ -5,7 +5,7 @@
 
 import { createFeatureEngine } from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
-import type { EventSpec } from '@tandem/feature-core/testing';
+import { type EventSpec, GOLDEN_CHECKPOINTS, GOLDEN_JOURNEY } from '@tandem/feature-core/testing';
 import { createTopics, type RunningKafka, startKafka } from '@tandem/infra/kafka';
 import { freePort } from '@tandem/infra/ports';
 import { type EnsuredRedis, ensureRedis } from '@tandem/infra/redis';
@@ -150,7 +150,7 @@ export function expectedKeyValues(lines: readonly string[], atMs: number): Recor
 }
 
 /** Moves a spec's times by `delta` ms (a multiple of 15 min, so every tile boundary moves with it). */
-export function shiftSpec(spec: EventSpec, delta: number): EventSpec {
+function shiftSpec(spec: EventSpec, delta: number): EventSpec {
   const moved: Record<string, unknown> = { ...spec, timeMs: spec.timeMs + delta };
   for (const field of ['collectorTimeMs', 'firstEventTimeMs'] as const) {
     const value = spec[field];
@@ -160,10 +160,33 @@ export function shiftSpec(spec: EventSpec, delta: number): EventSpec {
 }
 
 /** Expected golden values moved with `shiftSpec`: only `last_cart_activity_at` holds a time. */
-export function shiftValues(expected: Readonly<Record<string, string>>, delta: number): Record<string, string> {
+function shiftValues(expected: Readonly<Record<string, string>>, delta: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(expected)) {
     out[key] = key.endsWith(':last_cart_activity_at') ? String(Number(value) + delta) : value;
   }
   return out;
+}
+
+/**
+ * The golden journey moved to the present: its last checkpoint (c) lands one minute from now, so the
+ * Redis expiries the aggregator writes stay in the future. `delta` is a multiple of 15 min, so every
+ * tile boundary moves with it; `expected` holds the hand-worked values of (c), moved alike.
+ */
+export function goldenJourneyNow(): {
+  specs: EventSpec[];
+  atMs: number;
+  delta: number;
+  expected: Record<string, string>;
+} {
+  const final = GOLDEN_CHECKPOINTS[GOLDEN_CHECKPOINTS.length - 1];
+  if (final === undefined) throw new Error('no golden checkpoint');
+  const quarter = 15 * 60_000;
+  const delta = Math.ceil((Date.now() + 60_000 - final.atMs) / quarter) * quarter;
+  return {
+    specs: GOLDEN_JOURNEY.map((spec) => shiftSpec(spec, delta)),
+    atMs: final.atMs + delta,
+    delta,
+    expected: shiftValues(final.expected, delta),
+  };
 }

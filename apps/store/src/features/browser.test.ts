@@ -12,20 +12,20 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_EXECUTABLE, CHROMIUM_LAUNCH_ARGS } from '@tandem/infra/system-packages';
 import { build } from 'esbuild';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureSnapshot } from './feature-state.js';
 import type { PageDriver } from './test-support/browser-page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PAGE_SCRIPT = fileURLToPath(new URL('./test-support/browser-page.ts', import.meta.url));
 const WORKER_SCRIPT = fileURLToPath(new URL('./feature.worker.ts', import.meta.url));
 const COLLECTOR_PATH = '/t';
 const BENCHMARK_EVENTS = 10_000;
-const CHROMIUM_MISSING = existsSync(CHROMIUM)
+const CHROMIUM_MISSING = existsSync(CHROMIUM_EXECUTABLE)
   ? null
-  : `${CHROMIUM} is missing: run \`npm run bootstrap\` (it installs the chromium package), then the tests again.`;
+  : `${CHROMIUM_EXECUTABLE} is missing: run \`npm run bootstrap\` (it installs the chromium package), then the tests again.`;
 
 type Driven = { tandemPage: PageDriver };
 
@@ -86,18 +86,10 @@ beforeAll(async () => {
   server = await startServer(pageJs, workerJs);
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    executablePath: CHROMIUM_EXECUTABLE,
+    args: [...CHROMIUM_LAUNCH_ARGS],
   });
-  console.log(`[store browser] Chromium ${browser.version()} (${CHROMIUM})`);
+  console.log(`[store browser] Chromium ${browser.version()} (${CHROMIUM_EXECUTABLE})`);
 }, 120_000);
 
 afterAll(async () => {
