@@ -30,7 +30,14 @@ export {
   type UserFeature,
 } from './definitions.js';
 export { DEFAULT_CONFIG, type EngineConfig, LIMITS } from './engine/config.js';
-export { evaluateSessionLane, evaluateUserLane, featureHashFields, type LaneValues } from './engine/evaluate.js';
+export {
+  type AsOfValues,
+  evaluateSessionLane,
+  evaluateUserLane,
+  evaluateUserLaneAsOf,
+  featureHashFields,
+  type LaneValues,
+} from './engine/evaluate.js';
 export { createFeatureEngine, type EngineOutcome, type FeatureEngine } from './engine/feature-engine.js';
 export {
   applyToSessionLane,
@@ -85,10 +92,13 @@ export {
   evaluateRule,
   type FeatureValues,
   INITIAL_OFFER_STATE,
+  isRedeemable,
   joinFeatureValues,
   OFFER_RULES,
+  type OfferKind,
   type OfferRule,
   type OfferState,
+  REDEEMABLE_OFFERS,
   type RuleFiring,
   stepOffers,
 } from './rules.js';

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { didRuleHold, evaluateRule, INITIAL_OFFER_STATE, OFFER_RULES, type OfferRule, stepOffers } from './rules.js';
+import { ROLLING_FEATURES, USER_FEATURES } from './definitions.js';
+import { rollingField } from './keys.js';
+import {
+  didRuleHold,
+  evaluateRule,
+  INITIAL_OFFER_STATE,
+  isRedeemable,
+  OFFER_RULES,
+  type OfferRule,
+  stepOffers,
+} from './rules.js';
 
-const [chat, discount] = OFFER_RULES as [OfferRule, OfferRule];
+const [chat, discount, hesitant] = OFFER_RULES as [OfferRule, OfferRule, OfferRule];
 const NOW = 1_772_445_600_000;
 
 describe('offer rules', () => {
@@ -55,5 +65,29 @@ describe('offer rules', () => {
     ]);
     expect(didRuleHold(chat, afterEvent, NOW + 60_000)).toBe(true);
     expect(didRuleHold(chat, afterEvent, NOW + 30_000)).toBe(false);
+  });
+
+  it('hesitant cart (free delivery): ≥ 2 removals in 5 m while the cart is worth ≥ 50', () => {
+    const features = new Map([
+      ['cart_remove_count_5m', '2'],
+      ['cart_value_1h', '50.00'],
+    ]);
+    expect(hesitant.offer).toBe('free_shipping');
+    expect(evaluateRule(hesitant, features, NOW)).toBe(true);
+    expect(evaluateRule(hesitant, new Map([...features, ['cart_remove_count_5m', '1']]), NOW)).toBe(false);
+    expect(evaluateRule(hesitant, new Map([...features, ['cart_value_1h', '49.99']]), NOW)).toBe(false);
+    // Everything removed: no cart value, so no offer on an empty cart.
+    expect(evaluateRule(hesitant, new Map([['cart_remove_count_5m', '3']]), NOW)).toBe(false);
+  });
+
+  it('redeemable rules read only user-lane features, which the server checks as of the claimed event', () => {
+    const userFields = new Set([
+      ...ROLLING_FEATURES.flatMap((def) => def.windows.map((w) => rollingField(def.name, w))),
+      ...USER_FEATURES.map((def) => def.name),
+    ]);
+    const redeemable = OFFER_RULES.filter(isRedeemable);
+    expect(redeemable.map((rule) => rule.offer).sort()).toEqual(['discount', 'free_shipping']);
+    for (const rule of redeemable) for (const c of rule.all) expect(userFields.has(c.feature), c.feature).toBe(true);
+    expect(isRedeemable(chat)).toBe(false);
   });
 });

@@ -22,10 +22,16 @@ export interface Condition {
   readonly value: number;
 }
 
+/** What the store shows when a rule fires. Discounts and free shipping are redeemed for a code. */
+export type OfferKind = 'live_chat' | 'discount' | 'free_shipping';
+
+/** Offer kinds the shopper redeems for a signed code, checked on the server (the others cost nothing). */
+export const REDEEMABLE_OFFERS: readonly OfferKind[] = ['discount', 'free_shipping'];
+
 export interface OfferRule {
   readonly id: string;
   /** What the store shows when the rule fires. */
-  readonly offer: 'live_chat' | 'discount';
+  readonly offer: OfferKind;
   readonly description: string;
   /** Every condition must hold. */
   readonly all: readonly Condition[];
@@ -53,7 +59,24 @@ export const OFFER_RULES: readonly OfferRule[] = [
       { feature: 'price_range_viewed_5m', measure: 'rangeRatio', op: '>=', value: 2 },
     ],
   },
+  {
+    // Tandem's own: a shopper who keeps taking things out of a sizeable cart is weighing the total;
+    // free delivery removes the most common last-minute cost without cutting the price.
+    id: 'hesitant_cart',
+    offer: 'free_shipping',
+    description:
+      'At least 2 removals from the cart in 5 m while the cart is still worth at least 50: offer free delivery.',
+    all: [
+      { feature: 'cart_remove_count_5m', op: '>=', value: 2 },
+      { feature: 'cart_value_1h', op: '>=', value: 50 },
+    ],
+  },
 ];
+
+/** Whether a rule's offer is redeemed for a code (and so checked on the server). */
+export function isRedeemable(rule: OfferRule): boolean {
+  return REDEEMABLE_OFFERS.includes(rule.offer);
+}
 
 /** Feature values by field, user and session lanes together. Absent fields take their empty value. */
 export type FeatureValues = ReadonlyMap<string, string>;

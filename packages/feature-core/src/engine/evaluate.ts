@@ -12,7 +12,7 @@ import {
 } from '../definitions.js';
 import { HASH_META_FIELDS, rollingField } from '../keys.js';
 import { type SessionLane, sessionExpiresAtMs } from './session-lane.js';
-import { type UserLane, type WindowView, windowExpiresAtMs, windowView } from './user-lane.js';
+import { type UserLane, userLaneAsOf, type WindowView, windowExpiresAtMs, windowView } from './user-lane.js';
 import { LONGEST_WINDOW, tileIndex, tileLeavesAtMs, WINDOWS } from './windows.js';
 
 /** Feature values of one lane at one time. */
@@ -73,6 +73,33 @@ export function evaluateUserLane(lane: UserLane, atMs: number): LaneValues {
     put(out, def, def.name, raw, expiresAt, view.overflow);
   }
   return out;
+}
+
+/** A user lane's values right after one of its events, evaluated at a later time. */
+export interface AsOfValues extends LaneValues {
+  /** The event's time, epoch ms. */
+  readonly eventTimeMs: number;
+  /**
+   * False when events after the cut-off had already been folded into the tile the cut-off event is
+   * in: those could not be taken out, so a value may count them (see `userLaneAsOf`).
+   */
+  readonly exact: boolean;
+}
+
+/**
+ * The lane's values as they were right after event `eventId` (the events up to and including it by
+ * (time, event id)), evaluated at `atMs` (≥ the event's time, e.g. when a time-based rule turned
+ * true). Null when the lane has not applied that event (not arrived yet, pruned, or not this
+ * shopper's). Pure. The server's check of a redemption claim "rule R fired at event E" (FEATURES.md).
+ */
+export function evaluateUserLaneAsOf(lane: UserLane, eventId: string, atMs: number): AsOfValues | null {
+  const cut = userLaneAsOf(lane, eventId);
+  if (cut === null) return null;
+  return {
+    ...evaluateUserLane(cut.lane, Math.max(atMs, cut.eventTimeMs)),
+    eventTimeMs: cut.eventTimeMs,
+    exact: cut.exact,
+  };
 }
 
 /**

@@ -14,7 +14,17 @@
  */
 import type { ShopperEvent } from '../event.js';
 import { type EngineConfig, LIMITS, toBaseMinor } from './config.js';
-import { createSeenEvents, DUPLICATE, FULL, forgetSeenBefore, markSeen, type SeenEvents } from './seen-events.js';
+import {
+  createSeenEvents,
+  DUPLICATE,
+  FULL,
+  forgetSeenBefore,
+  markSeen,
+  type SeenEvents,
+  seenCount,
+  seenId,
+  seenTime,
+} from './seen-events.js';
 import {
   isAfter,
   isTileInWindow,
@@ -444,6 +454,51 @@ export function windowView(lane: UserLane, w: number, atMs: number): WindowView 
   if (view.orders.size > LIMITS.distinctValues) view.overflow |= OVERFLOW.orders;
   view.overflow |= lane.overflow;
   return view;
+}
+
+/**
+ * A copy of the lane holding only what it held right after event `eventId`: facts after it (by
+ * (time, event id)) and tiles after its tile are left out. Facts are exact; a tile is all or
+ * nothing, so events after the cut-off already folded into the cut-off event's own tile stay in
+ * (`exact` false). Folding happens every `LIMITS.userFacts` events, so that needs a fold between
+ * the event and a later one within one tile (10 s for 5 m windows). Null when the lane has not
+ * applied `eventId`. Shares tiles with `lane` (neither is mutated by evaluation).
+ */
+export function userLaneAsOf(
+  lane: UserLane,
+  eventId: string,
+): { readonly lane: UserLane; readonly eventTimeMs: number; readonly exact: boolean } | null {
+  const seen = lane.seen;
+  let cutT = Number.NaN;
+  let position = -1;
+  for (let i = seenCount(seen) - 1; i >= 0; i--) {
+    if (seenId(seen, i) !== eventId) continue;
+    cutT = seenTime(seen, i);
+    position = i;
+    break;
+  }
+  if (position < 0) return null;
+  const facts = lane.facts.filter((fact) => !isAfter(fact.t, fact.id, cutT, eventId));
+  const factIds = new Set(lane.facts.map((fact) => fact.id));
+  let exact = true;
+  const windows = lane.windows.map((tiles, w) => {
+    const spec = WINDOWS[w] as WindowSpec;
+    const last = tileIndex(cutT, spec.tileMs);
+    const kept = new Map<number, Tile>();
+    for (const [index, tile] of tiles) if (index <= last) kept.set(index, tile);
+    // A later event in the same tile that is no longer a fact was folded into that tile.
+    for (let i = position + 1; exact && i < seenCount(seen); i++) {
+      const t = seenTime(seen, i);
+      if (tileIndex(t, spec.tileMs) !== last) break;
+      if (!factIds.has(seenId(seen, i)) && kept.has(last)) exact = false;
+    }
+    return kept;
+  });
+  return {
+    lane: { ...lane, facts, windows, latestEventMs: Math.min(lane.latestEventMs, cutT) },
+    eventTimeMs: cutT,
+    exact,
+  };
 }
 
 /** Tile indices of window `w` that hold events (tiles and facts). */
