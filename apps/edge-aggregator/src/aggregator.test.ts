@@ -3,9 +3,16 @@
  * feature-core, shifted to the present (so Redis's own clock keeps the keys), must land in Redis
  * exactly as FEATURES.md's hand-worked values say, string keys and hashes alike.
  */
-import { definitionVersion, featureHashFields, type ShopperEvent } from '@tandem/feature-core';
+import {
+  definitionVersion,
+  deserializeUserLane,
+  evaluateUserLane,
+  featureHashFields,
+  type ShopperEvent,
+} from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
 import { type EventSpec, enrichedTsv, uuid } from '@tandem/feature-core/testing';
+import { type LaneLayout, laneSnapshotKey, layoutKey, parseLaneLayout } from '@tandem/infra/lane-state';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Aggregator, startAggregator } from './aggregator.js';
@@ -89,6 +96,24 @@ describe('golden journey through Kafka and Redis', () => {
       expect(aggregator.health().ready).toBe(true);
     } finally {
       await aggregator.stop();
+    }
+
+    // The store finds each user lane's snapshot from the published layout alone (it rebases the
+    // browser on it and checks redemption claims against it): evaluated, it gives the hash's values.
+    const layout = parseLaneLayout(await stack.redisClient.get(layoutKey('golden')));
+    expect(layout?.partitions).toEqual({ user: 6, session: 6 });
+    const hashes = await stack.readHashes();
+    const userHashes = Object.entries(hashes).filter(([key]) => key.startsWith('features:user:'));
+    expect(userHashes.length).toBeGreaterThan(0);
+    for (const [hashKey, fields] of userHashes) {
+      const userKey = hashKey.slice('features:user:'.length);
+      const wire = await stack.redisClient.get(laneSnapshotKey(layout as LaneLayout, 'user', userKey));
+      const lane = deserializeUserLane(wire ?? '');
+      expect(lane.ok, userKey).toBe(true);
+      if (!lane.ok) continue;
+      const values = Object.fromEntries(evaluateUserLane(lane.value, atMs).values);
+      const { _v, _at, _events, ...stored } = fields;
+      expect(values, userKey).toEqual(stored);
     }
   }, 120_000);
 });

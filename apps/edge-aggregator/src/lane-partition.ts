@@ -32,13 +32,8 @@ import {
   sessionExpiresAtMs,
   type UserLane,
 } from '@tandem/feature-core';
-import {
-  type Checkpoint,
-  type FeatureStore,
-  type PartitionKeys,
-  partitionKeys,
-  type WriteOutcome,
-} from './redis/feature-store.js';
+import { type PartitionKeys, partitionKeys } from '@tandem/infra/lane-state';
+import type { Checkpoint, FeatureStore, WriteOutcome } from './redis/feature-store.js';
 import { type LaneKind, planLaneWrite, type RedisOp, type WrittenLane } from './write-plan.js';
 
 /** One event of a lane topic's batch, with its offset. */

@@ -2,19 +2,15 @@
  * The Redis protocol: how operations are chunked into script calls (pure), and what the Lua scripts do
  * on a real redis-server started on a free port (never the machine's 6379).
  */
+
+import { partitionKeys } from '@tandem/infra/lane-state';
 import { freePort } from '@tandem/infra/ports';
 import { type EnsuredRedis, ensureRedis } from '@tandem/infra/redis';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RedisOp } from '../write-plan.js';
-import {
-  createFeatureStore,
-  encodeWriteCalls,
-  type FeatureStore,
-  type PartitionKeys,
-  writeUnfenced,
-} from './feature-store.js';
+import { createFeatureStore, encodeWriteCalls, type FeatureStore, writeUnfenced } from './feature-store.js';
 import { tcpTransport } from './transport.js';
 
 /** feature-store.ts's limits per script call (not exported: they are its own business). */
@@ -108,14 +104,7 @@ describe('Lua scripts on a real redis-server', () => {
   let redis: EnsuredRedis;
   let client: Redis;
   let store: FeatureStore;
-  // Built here rather than with partitionKeys, whose naming is the aggregator's business.
-  const prefix = 'tandem:{test:user:3}';
-  const keys: PartitionKeys = {
-    fence: `${prefix}:fence`,
-    checkpoint: `${prefix}:checkpoint`,
-    index: `${prefix}:lanes`,
-    snapshot: (laneKey) => `${prefix}:state:${laneKey}`,
-  };
+  const keys = partitionKeys('test', 'user', 3);
 
   beforeAll(async () => {
     redis = await ensureRedis({ url: `redis://127.0.0.1:${await freePort()}`, log: () => {} });

@@ -1,6 +1,7 @@
 /**
  * The aggregator's Redis protocol: fenced, chunked writes of feature values and lane snapshots, and
  * the per-partition records that make restarts exact (ARCHITECTURE.md "Delivery: effectively once").
+ * The key names are shared with the store, which reads lane snapshots: @tandem/infra/lane-state.
  *
  * Per lane partition (the user lanes of partition 3 of the by-user topic, say) of a consumer group
  * (`tandem-features`), Redis holds, under keys sharing one hash tag so a Redis Cluster keeps them in
@@ -13,7 +14,8 @@
  * - `tandem:{…}:state:{laneKey}`: the lane in feature-core's wire format.
  */
 import { createHash } from 'node:crypto';
-import type { LaneKind, RedisOp } from '../write-plan.js';
+import { type LaneLayout, layoutKey, type PartitionKeys } from '@tandem/infra/lane-state';
+import type { RedisOp } from '../write-plan.js';
 import type { LuaScript, RedisTransport } from './transport.js';
 
 export type WriteOutcome = 'OK' | 'FENCED' | 'WIPED';
@@ -24,23 +26,6 @@ export interface Checkpoint {
   readonly definitionVersion: string;
   /** The last offset whose writes a previous owner may have made (a lane first met up to it is written in full). */
   readonly writtenOffset: number | null;
-}
-
-export interface PartitionKeys {
-  readonly fence: string;
-  readonly checkpoint: string;
-  readonly index: string;
-  snapshot(laneKey: string): string;
-}
-
-export function partitionKeys(group: string, kind: LaneKind, partition: number): PartitionKeys {
-  const prefix = `tandem:{${group}:${kind}:${partition}}`;
-  return {
-    fence: `${prefix}:fence`,
-    checkpoint: `${prefix}:checkpoint`,
-    index: `${prefix}:lanes`,
-    snapshot: (laneKey) => `${prefix}:state:${laneKey}`,
-  };
 }
 
 function luaScript(source: string): LuaScript {
@@ -110,8 +95,12 @@ export interface FeatureStore {
   probe(keys: PartitionKeys, epoch: string): Promise<WriteOutcome>;
   readIndex(keys: PartitionKeys): Promise<Map<string, number>>;
   readSnapshots(keys: PartitionKeys, laneKeys: readonly string[]): Promise<Map<string, string>>;
+  /** Records the lane topics' partition counts, so readers can find a lane's snapshot. */
+  publishLayout(layout: LaneLayout): Promise<void>;
   close(): Promise<void>;
 }
+
+const SET_SCRIPT = luaScript(`redis.call('SET', KEYS[1], ARGV[1]) return 'OK'`);
 
 function encode(op: RedisOp, keyIndex: number, out: string[]): void {
   switch (op.kind) {
@@ -231,6 +220,9 @@ export function createFeatureStore(transport: RedisTransport): FeatureStore {
         checkpoint,
         writtenOffset: fields.written === undefined ? null : Number(fields.written),
       };
+    },
+    async publishLayout(layout) {
+      await transport.evalScript(SET_SCRIPT, [layoutKey(layout.group)], [JSON.stringify(layout)]);
     },
     async write(keys, epoch, ops) {
       for (const call of encodeWriteCalls(keys.fence, epoch, ops)) {

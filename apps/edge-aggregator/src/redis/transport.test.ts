@@ -2,11 +2,13 @@
  * Both ways to Redis give the aggregator the same answers: @upstash/redis through the real
  * Upstash-compatible REST endpoint, and ioredis over TCP, against one real redis-server.
  */
+
+import { partitionKeys } from '@tandem/infra/lane-state';
 import { freePort } from '@tandem/infra/ports';
 import { type EnsuredRedis, ensureRedis } from '@tandem/infra/redis';
 import { createRestEndpoint, type RestEndpoint } from '@tandem/infra/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeatureStore, partitionKeys } from './feature-store.js';
+import { createFeatureStore } from './feature-store.js';
 import { type RedisTransport, restTransport, tcpTransport } from './transport.js';
 
 let redis: EnsuredRedis;
