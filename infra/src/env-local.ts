@@ -33,6 +33,10 @@ export const LOCAL_SECRETS: readonly LocalSecret[] = [
     name: 'UPSTASH_REDIS_REST_TOKEN',
     description: 'bearer token of the local Upstash-compatible REST endpoint and of the clients that call it',
   },
+  {
+    name: 'OFFER_SIGNING_KEY',
+    description: 'HMAC key the store signs offer codes with (redeemed discounts and free delivery)',
+  },
 ];
 
 /** Why `.env.local` could not be read or completed. */

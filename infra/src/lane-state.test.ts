@@ -33,11 +33,20 @@ describe('lane state keys', () => {
   });
 
   it('a layout names the snapshot key of a lane; a malformed layout is null', () => {
-    const layout = parseLaneLayout('{"group":"tandem-features","partitions":{"user":6,"session":3}}');
+    const layout = parseLaneLayout(
+      '{"group":"tandem-features","partitions":{"user":6,"session":3},"definitionVersion":"v1"}',
+    );
     expect(layout).not.toBeNull();
     const key = laneSnapshotKey(layout as never, 'user', 'u1');
     expect(key).toBe(`tandem:{tandem-features:user:${keyPartition('u1', 6)}}:state:u1`);
-    for (const bad of [null, '', 'nope', '{"group":"g","partitions":{"user":0,"session":1}}', '{"partitions":{}}'])
+    for (const bad of [
+      null,
+      '',
+      'nope',
+      '{"group":"g","partitions":{"user":0,"session":1},"definitionVersion":"v1"}',
+      '{"group":"g","partitions":{"user":1,"session":1}}',
+      '{"partitions":{}}',
+    ])
       expect(parseLaneLayout(bad)).toBeNull();
   });
 });

@@ -37,6 +37,8 @@ export function partitionKeys(group: string, kind: LaneKind, partition: number):
 export interface LaneLayout {
   readonly group: string;
   readonly partitions: Readonly<Record<LaneKind, number>>;
+  /** feature-core's definition version the aggregator computes with: a reader on another one must not use the lanes. */
+  readonly definitionVersion: string;
 }
 
 export function layoutKey(group: string): string {
@@ -51,8 +53,13 @@ export function parseLaneLayout(text: string | null): LaneLayout | null {
     const user = value.partitions?.user;
     const session = value.partitions?.session;
     const valid = (n: unknown) => Number.isInteger(n) && (n as number) > 0;
-    if (typeof value.group !== 'string' || !valid(user) || !valid(session)) return null;
-    return { group: value.group, partitions: { user: user as number, session: session as number } };
+    if (typeof value.group !== 'string' || typeof value.definitionVersion !== 'string') return null;
+    if (!valid(user) || !valid(session)) return null;
+    return {
+      group: value.group,
+      partitions: { user: user as number, session: session as number },
+      definitionVersion: value.definitionVersion,
+    };
   } catch {
     return null;
   }

@@ -109,12 +109,18 @@ async function ensureTopics(admin: Admin, config: AggregatorConfig): Promise<voi
  * Tells readers of lane snapshots (the store) how many partitions the lane topics really have: a
  * topic created earlier keeps its count whatever KAFKA_PARTITIONS says today.
  */
-async function publishLaneLayout(admin: Admin, config: AggregatorConfig, store: FeatureStore): Promise<void> {
+async function publishLaneLayout(
+  admin: Admin,
+  config: AggregatorConfig,
+  store: FeatureStore,
+  definitionVersion: string,
+): Promise<void> {
   const { topics } = await admin.fetchTopicMetadata({ topics: [config.userTopic, config.sessionTopic] });
   const count = (topic: string) => topics.find((t) => t.name === topic)?.partitions.length ?? config.partitions;
   await store.publishLayout({
     group: config.consumerGroup,
     partitions: { user: count(config.userTopic), session: count(config.sessionTopic) },
+    definitionVersion,
   });
 }
 
@@ -141,7 +147,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, config);
-  await publishLaneLayout(admin, config, store);
+  await publishLaneLayout(admin, config, store, version);
 
   // Not idempotent: that would allow one request in flight, serializing every partition's sends. A
   // retry's duplicate is harmless (a lane applies an event id once) and lanes do not depend on order.

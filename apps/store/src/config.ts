@@ -27,6 +27,8 @@ export const STORE_ENV_DEFAULTS = {
   UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079',
   /** Direct Redis address, for what does not go through the REST endpoint. */
   REDIS_URL: 'redis://127.0.0.1:6379',
+  /** The edge-aggregator's consumer group, whose lane snapshots the store reads (rebase, redemption). */
+  CONSUMER_GROUP: 'tandem-features',
 } as const satisfies Record<string, string>;
 
 export type StoreEnvName = keyof typeof STORE_ENV_DEFAULTS;
@@ -35,6 +37,6 @@ export type StoreEnvName = keyof typeof STORE_ENV_DEFAULTS;
  * Secrets the store needs and that have no default: generated into the git-ignored `.env.local` at the
  * repository root on the first `npm start`; production mode refuses to start without real values.
  */
-export const STORE_SECRET_ENV_NAMES = ['UPSTASH_REDIS_REST_TOKEN'] as const;
+export const STORE_SECRET_ENV_NAMES = ['UPSTASH_REDIS_REST_TOKEN', 'OFFER_SIGNING_KEY'] as const;
 
 export type StoreSecretEnvName = (typeof STORE_SECRET_ENV_NAMES)[number];

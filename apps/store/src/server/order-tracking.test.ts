@@ -75,6 +75,7 @@ function sampleOrder(): Order {
     lines: view.lines,
     subtotalMinor: view.totalMinor,
     deliveryMinor: 0,
+    discountMinor: 0,
     totalMinor: view.totalMinor,
     details: checked.value,
   };

@@ -7,6 +7,8 @@
 import { loadEnvLocalIntoProcess } from '@tandem/infra/env-local';
 import { Redis } from '@upstash/redis';
 import { STORE_ENV_DEFAULTS } from '../config';
+import { createLaneSnapshotReader, type LaneSnapshotReader } from './lane-snapshots';
+import type { RedeemDeps } from './redeem-api';
 
 let cached: { client: Redis | undefined } | undefined;
 
@@ -30,4 +32,22 @@ export function featuresRedis(): Redis | undefined {
     cached = { client: createFeaturesRedis(process.env) };
   }
   return cached.client;
+}
+
+let lanes: { reader: LaneSnapshotReader | undefined } | undefined;
+
+/** The process's reader of lane snapshots (its layout cache lives as long as the process). */
+export function laneSnapshots(): LaneSnapshotReader | undefined {
+  if (lanes === undefined) {
+    const redis = featuresRedis();
+    const group = process.env.CONSUMER_GROUP?.trim() || STORE_ENV_DEFAULTS.CONSUMER_GROUP;
+    lanes = { reader: redis === undefined ? undefined : createLaneSnapshotReader(redis, { group }) };
+  }
+  return lanes.reader;
+}
+
+/** What redemption and checkout need: Redis, the lane reader and OFFER_SIGNING_KEY (from .env.local locally). */
+export function offerDeps(): RedeemDeps {
+  const redis = featuresRedis();
+  return { redis, lanes: laneSnapshots(), signingKey: process.env.OFFER_SIGNING_KEY?.trim() || undefined };
 }

@@ -17,6 +17,10 @@ export interface Order {
   readonly lines: readonly CartViewLine[];
   readonly subtotalMinor: number;
   readonly deliveryMinor: number;
+  /** Taken off by a redeemed offer code (10% of the subtotal for a discount); 0 without one. */
+  readonly discountMinor: number;
+  /** The redeemed offer code and what it gave, when one was used. */
+  readonly offer?: { readonly code: string; readonly kind: 'discount' | 'free_shipping'; readonly label: string };
   readonly totalMinor: number;
   readonly details: CheckedOutDetails;
 }

@@ -1,0 +1,222 @@
+/**
+ * Redemption against a real redis-server through the real Upstash-compatible REST endpoint, with lane
+ * snapshots as the aggregator writes them (feature-core's wire format at the published layout).
+ */
+import {
+  createFeatureEngine,
+  definitionVersion,
+  evaluateRule,
+  evaluateUserLane,
+  OFFER_RULES,
+  type ShopperEvent,
+  serializeUserLane,
+} from '@tandem/feature-core';
+import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
+import { type EventSpec, enrichedTsv, uuid } from '@tandem/feature-core/testing';
+import { laneSnapshotKey, layoutKey } from '@tandem/infra/lane-state';
+import { freePort } from '@tandem/infra/ports';
+import { type EnsuredRedis, ensureRedis } from '@tandem/infra/redis';
+import { createRestEndpoint, type RestEndpoint } from '@tandem/infra/rest';
+import { Redis } from '@upstash/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLaneSnapshotReader, type LaneSnapshotReader } from './lane-snapshots';
+import { type RedeemDeps, redeemResponse, spendOfferCode } from './redeem-api';
+
+const KEY = 'redeem-test-signing-key-0123456789abcdefghij';
+const GROUP = 'tandem-features';
+const LAYOUT = { group: GROUP, partitions: { user: 6, session: 6 }, definitionVersion: definitionVersion() };
+const ALICE = 'aaaaaaaa-0000-4000-8000-0000000000a1';
+const BOB = 'bbbbbbbb-0000-4000-8000-0000000000b1';
+const SID = 'aaaaaaaa-5555-4000-8000-0000000000a2';
+const T0 = Date.now() - 120_000;
+const spId = (duid: string) => `${duid}.1764300000.2.1764300100.1764200000.${SID}..e1.1764300000000.4`;
+
+const view = (n: number, price: number, duid = ALICE): EventSpec => ({
+  eventId: uuid(700_000 + n),
+  timeMs: T0 + n * 5_000,
+  domainUserId: duid,
+  sessionId: SID,
+  type: 'product_view',
+  products: [{ id: `sku-${n}`, category: 'Shoes', price, currency: 'USD' }],
+});
+const cart = (n: number, type: 'add_to_cart' | 'remove_from_cart', total: number, duid = ALICE): EventSpec => ({
+  eventId: uuid(700_000 + n),
+  timeMs: T0 + n * 5_000,
+  domainUserId: duid,
+  sessionId: SID,
+  type,
+  products: [{ id: `sku-${n}`, category: 'Shoes', price: 40, currency: 'USD' }],
+  cart: { total_value: total, currency: 'USD' },
+});
+
+/** Alice: four views (20 → 60), then she shopped on and added to cart; Bob viewed one product. */
+const ALICE_EVENTS = [view(1, 20), view(2, 30), view(3, 45), view(4, 60), cart(5, 'add_to_cart', 120)];
+const BOB_EVENTS = [view(11, 99, BOB)];
+const [, , , fourthView, addToCart] = ALICE_EVENTS as [EventSpec, EventSpec, EventSpec, EventSpec, EventSpec];
+const discount = OFFER_RULES.find((rule) => rule.id === 'price_sensitive_browser');
+
+function laneOf(specs: readonly EventSpec[]) {
+  const engine = createFeatureEngine();
+  for (const spec of specs) {
+    const decoded = fromEnrichedTsv(enrichedTsv(spec));
+    if (!decoded.ok) throw new Error(decoded.detail);
+    engine.apply(decoded.value as ShopperEvent);
+  }
+  const lane = engine.userLanes.get(specs[0]?.domainUserId ?? '');
+  if (lane === undefined) throw new Error('no lane');
+  return lane;
+}
+
+let redis: EnsuredRedis | undefined;
+let rest: RestEndpoint | undefined;
+let client: Redis;
+let lanes: LaneSnapshotReader;
+
+async function writeLane(specs: readonly EventSpec[]): Promise<void> {
+  const lane = laneOf(specs);
+  await client.set(laneSnapshotKey(LAYOUT, 'user', lane.userKey), serializeUserLane(lane));
+}
+
+const deps = (overrides: Partial<RedeemDeps> = {}): RedeemDeps => ({
+  redis: client,
+  lanes,
+  signingKey: KEY,
+  waitMs: 300,
+  pollMs: 50,
+  log: () => {},
+  ...overrides,
+});
+
+function redeem(duid: string, claim: unknown, d: RedeemDeps = deps()): Promise<Response> {
+  const request = new Request('http://127.0.0.1:3000/api/offers/redeem', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `_sp_id.1fff=${spId(duid)}` },
+    body: JSON.stringify(claim),
+  });
+  return redeemResponse(d, null, request);
+}
+
+const honest = { ruleId: 'price_sensitive_browser', eventId: fourthView.eventId, firedAtMs: fourthView.timeMs };
+
+beforeAll(async () => {
+  redis = await ensureRedis({ url: `redis://127.0.0.1:${await freePort()}`, log: () => {} });
+  rest = await createRestEndpoint({ redisUrl: redis.url, token: 'redeem-test', port: 0, log: () => {} });
+  client = new Redis({ url: rest.url, token: 'redeem-test', automaticDeserialization: false });
+  lanes = createLaneSnapshotReader(client, { group: GROUP, layoutTtlMs: 0 });
+  await client.set(layoutKey(GROUP), JSON.stringify(LAYOUT));
+  await writeLane(ALICE_EVENTS);
+  await writeLane(BOB_EVENTS);
+}, 60_000);
+
+afterAll(async () => {
+  await rest?.close();
+  await redis?.stop();
+});
+
+describe('POST /api/offers/redeem', () => {
+  it('gives an honest shopper who kept shopping a code: the rule is checked right after the claimed event', async () => {
+    // On the state at redemption time the discount no longer holds (she added to cart since).
+    const now = evaluateUserLane(laneOf(ALICE_EVENTS), addToCart.timeMs).values;
+    expect(evaluateRule(discount as never, now, addToCart.timeMs)).toBe(false);
+
+    const response = await redeem(ALICE, honest);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { code: string; offer: string; ruleId: string };
+    expect(body).toMatchObject({ offer: 'discount', ruleId: 'price_sensitive_browser' });
+    expect(body.code).toMatch(/^TND-D/);
+    // Asking again in the same session returns the same code: one code per shopper, session and rule.
+    expect(((await (await redeem(ALICE, honest)).json()) as { code: string }).code).toBe(body.code);
+
+    // Checkout accepts it once, for Alice's browser only.
+    expect(await spendOfferCode(deps(), body.code, BOB, 'order-b')).toMatchObject({ ok: false });
+    expect(await spendOfferCode(deps(), body.code, ALICE, 'order-1')).toEqual({ ok: true, offer: 'discount' });
+    expect(await spendOfferCode(deps(), body.code, ALICE, 'order-2')).toEqual({
+      ok: false,
+      message: 'This code has already been used.',
+    });
+  });
+
+  it('waits for the claimed event to reach the server snapshot, then grants', async () => {
+    const carol = 'cccccccc-0000-4000-8000-0000000000c1';
+    const events = [view(21, 10, carol), view(22, 25, carol), view(23, 30, carol), view(24, 40, carol)];
+    let writes = 0;
+    const response = await redeem(
+      carol,
+      {
+        ruleId: 'price_sensitive_browser',
+        eventId: (events[3] as EventSpec).eventId,
+        firedAtMs: (events[3] as EventSpec).timeMs,
+      },
+      deps({
+        waitMs: 5_000,
+        sleep: async () => {
+          if (writes++ === 1) await writeLane(events);
+        },
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(writes).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives a tampered client nothing', async () => {
+    // Eve browses as Alice did (no code issued to her yet: an issued code is simply answered again).
+    const eve = 'eeeeeeee-0000-4000-8000-0000000000e1';
+    const eveEvents = [view(41, 20, eve), view(42, 30, eve), view(43, 45, eve), view(44, 60, eve)];
+    await writeLane(eveEvents);
+    const [, , third, fourth] = eveEvents as [EventSpec, EventSpec, EventSpec, EventSpec];
+    const honest = { ruleId: 'price_sensitive_browser', eventId: fourth.eventId, firedAtMs: fourth.timeMs };
+    const refusedWith = async (duid: string, claim: unknown, status: number, code: string) => {
+      const response = await redeem(duid, claim);
+      expect(response.status, JSON.stringify(claim)).toBe(status);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+    };
+    // A claim for an event after which the rule did not hold (three views only): edited IndexedDB
+    // or a forged worker message showing an offer the server's state never allowed.
+    await refusedWith(eve, { ...honest, eventId: third.eventId, firedAtMs: third.timeMs }, 403, 'refused');
+    // An invented event id, and Eve's real event claimed from Bob's browser: never confirmed.
+    await refusedWith(eve, { ...honest, eventId: uuid(799_999) }, 409, 'not_confirmed');
+    await refusedWith(BOB, honest, 409, 'not_confirmed');
+    // A firing time in the future (to age conditions), a rule that gives no code, junk.
+    await refusedWith(eve, { ...honest, firedAtMs: Date.now() + 3_600_000 }, 403, 'refused');
+    await refusedWith(eve, { ...honest, ruleId: 'stalled_high_value_cart' }, 400, 'invalid_claim');
+    await refusedWith(eve, { ...honest, ruleId: 'free_everything' }, 400, 'invalid_claim');
+    await refusedWith(eve, { ruleId: 'price_sensitive_browser' }, 400, 'invalid_claim');
+    // The honest claim still works after all that.
+    expect((await redeem(eve, honest)).status).toBe(200);
+    // A forged code is not accepted at checkout.
+    const forged = 'TND-Dzzzzzz-ABCDEFGHJK-AAAAAAAAAAAAAAAA';
+    expect(await spendOfferCode(deps(), forged, ALICE, 'order-x')).toEqual({
+      ok: false,
+      message: 'This code is not valid for you.',
+    });
+  });
+
+  it('free delivery for a hesitant cart: two removals while the cart is still worth 50 or more', async () => {
+    const dan = 'dddddddd-0000-4000-8000-0000000000d1';
+    const events = [
+      cart(31, 'add_to_cart', 150, dan),
+      cart(32, 'remove_from_cart', 110, dan),
+      cart(33, 'remove_from_cart', 70, dan),
+    ];
+    await writeLane(events);
+    const last = events[2] as EventSpec;
+    const response = await redeem(dan, { ruleId: 'hesitant_cart', eventId: last.eventId, firedAtMs: last.timeMs });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ offer: 'free_shipping', label: 'Free delivery on this order' });
+    const early = events[1] as EventSpec;
+    expect(
+      (await redeem(dan, { ruleId: 'hesitant_cart', eventId: early.eventId, firedAtMs: early.timeMs })).status,
+    ).toBe(200);
+  });
+
+  it('answers 503 without Redis or a signing key, and refuses a browser with no tracker cookie', async () => {
+    expect((await redeem(ALICE, honest, deps({ signingKey: undefined }))).status).toBe(503);
+    expect((await redeem(ALICE, honest, deps({ redis: undefined }))).status).toBe(503);
+    const noCookie = new Request('http://127.0.0.1:3000/api/offers/redeem', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(honest),
+    });
+    expect((await redeemResponse(deps(), null, noCookie)).status).toBe(403);
+  });
+});
