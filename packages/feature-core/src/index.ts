@@ -52,6 +52,7 @@ export {
   applyToUserLane,
   createUserLane,
   isUserLaneEvent,
+  latestUserLaneEvent,
   nextUserChangeAtMs,
   OVERFLOW,
   pruneUserLane,

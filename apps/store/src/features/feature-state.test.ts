@@ -1,7 +1,14 @@
-import { definitionVersion } from '@tandem/feature-core';
+import {
+  createFeatureEngine,
+  definitionVersion,
+  fromTrackerPayload,
+  serializeSessionLane,
+  serializeUserLane,
+} from '@tandem/feature-core';
 import { describe, expect, it } from 'vitest';
-import { createFeatureState } from './feature-state.js';
-import { payload, productView } from './test-payloads.js';
+import type { SentPayload } from '../tracking/feed-plugin.js';
+import { createFeatureState, type ServerLanes } from './feature-state.js';
+import { payload, productView, SHOPPER } from './test-payloads.js';
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -54,6 +61,7 @@ describe('feature state (payload → values → offers)', () => {
     const offers = state.snapshot().offers;
     expect(offers).toHaveLength(1);
     expect(offers[0]).toMatchObject({ ruleId: 'price_sensitive_browser', offer: 'discount' });
+    // The claim names the latest user-lane event: here the fourth product view itself.
     expect(offers[0]?.eventId).toBe(state.snapshot().lastEventId);
     // More views: still holding, no second firing.
     c.advance(1_000);
@@ -96,5 +104,102 @@ describe('feature state (payload → values → offers)', () => {
     restored.ingest(productView('sku-5', 70, c.now()));
     expect(restored.snapshot().values.product_view_count_5m).toBe('5');
     expect(restored.snapshot().offers).toEqual([]);
+  });
+
+  it('names the latest user-lane event in a claim, not a later page view', () => {
+    const c = clock();
+    const state = createFeatureState({ now: c.now });
+    state.ingest(
+      payload('add_to_cart', c.now(), {
+        products: [{ id: 'sku-2', category: 'Shoes', price: 189.99, currency: 'USD', quantity: 1 }],
+        cart: { total_value: 189.99, currency: 'USD', cart_id: 'cart-1' },
+      }),
+    );
+    const addId = state.snapshot().lastEventId;
+    c.advance(20_000);
+    state.ingest(payload('page_view', c.now()));
+    c.advance(41_000);
+    state.tick();
+    const [chat] = state.snapshot().offers;
+    expect(chat?.ruleId).toBe('stalled_high_value_cart');
+    expect(chat?.eventId).toBe(addId);
+    expect(state.snapshot().lastEventId).not.toBe(addId);
+  });
+});
+
+/** The server's lanes after `payloads`, as GET /api/features/state answers them. */
+function serverLanes(payloads: readonly SentPayload[], version = definitionVersion()): ServerLanes {
+  const engine = createFeatureEngine();
+  for (const p of payloads) {
+    const decoded = fromTrackerPayload(p);
+    if (decoded.ok) engine.apply(decoded.value);
+  }
+  const user = engine.userLanes.get(SHOPPER.domainUserId);
+  const session = engine.sessionLanes.get(SHOPPER.sessionId);
+  return {
+    definitionVersion: version,
+    userKey: SHOPPER.domainUserId,
+    sessionKey: SHOPPER.sessionId,
+    user: user === undefined ? null : serializeUserLane(user),
+    session: session === undefined ? null : serializeSessionLane(session),
+  };
+}
+
+describe('rebase on the server snapshot', () => {
+  const t = (s: number) => T0 + s * 1_000;
+  const shared = [productView('sku-1', 20, t(1)), productView('sku-2', 30, t(2))];
+  // Known only to the server: an order tracked by the store's server (its beacon blocked here).
+  const serverOnly = payload('transaction', t(3), {
+    transaction: { transaction_id: 'TS-1', revenue: 50, currency: 'USD', payment_method: 'card', total_quantity: 1 },
+    products: [{ id: 'sku-1', category: 'Shoes', price: 50, currency: 'USD', quantity: 1 }],
+  });
+  // Newer than the server's snapshot: only the browser has it so far.
+  const browserOnly = productView('sku-3', 90, t(4));
+
+  it('takes the server state, then re-applies the browser’s own later events', () => {
+    const c = clock(t(10));
+    const browser = createFeatureState({ now: c.now });
+    for (const p of [...shared, browserOnly]) browser.ingest(p);
+    expect(browser.snapshot().values.orders_count_24h).toBeUndefined();
+
+    const outcome = browser.rebase(serverLanes([...shared, serverOnly]));
+    expect(outcome).toEqual({ rebased: true, reapplied: 1 });
+    const everything = createFeatureState({ now: c.now });
+    for (const p of [...shared, serverOnly, browserOnly]) everything.ingest(p);
+    expect(browser.snapshot().values).toEqual(everything.snapshot().values);
+    expect(browser.snapshot().values.orders_count_24h).toBe('1');
+    expect(browser.snapshot().values.product_view_count_5m).toBe('3');
+    expect(browser.snapshot().rebasedAtMs).toBe(t(10));
+  });
+
+  it('a browser that lost its IndexedDB continues from the server', () => {
+    const c = clock(t(10));
+    const fresh = createFeatureState({ now: c.now });
+    expect(fresh.rebase(serverLanes(shared))).toEqual({ rebased: true, reapplied: 0 });
+    expect(fresh.snapshot()).toMatchObject({ userKey: SHOPPER.domainUserId, sessionKey: SHOPPER.sessionId });
+    expect(fresh.snapshot().values.product_view_count_5m).toBe('2');
+  });
+
+  it('refuses another definition version, another user key, or nothing to rebase on', () => {
+    const c = clock(t(10));
+    const browser = createFeatureState({ now: c.now });
+    for (const p of shared) browser.ingest(p);
+    const before = browser.snapshot().values;
+    expect(browser.rebase(serverLanes([...shared, serverOnly], 'other-version'))).toMatchObject({ rebased: false });
+    expect(browser.rebase({ ...serverLanes([serverOnly]), userKey: 'someone-else' })).toEqual({
+      rebased: false,
+      reason: 'another user key',
+    });
+    expect(
+      browser.rebase({
+        definitionVersion: definitionVersion(),
+        userKey: SHOPPER.domainUserId,
+        sessionKey: null,
+        user: null,
+        session: null,
+      }),
+    ).toMatchObject({ rebased: false });
+    expect(browser.rebase({ ...serverLanes(shared), user: 'garbage' })).toMatchObject({ rebased: false });
+    expect(browser.snapshot().values).toEqual(before);
   });
 });

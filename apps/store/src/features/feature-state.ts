@@ -12,6 +12,7 @@ import {
   fromTrackerPayload,
   INITIAL_OFFER_STATE,
   joinFeatureValues,
+  latestUserLaneEvent,
   OFFER_RULES,
   type OfferRule,
   type OfferState,
@@ -30,7 +31,10 @@ export interface ActiveOffer {
   readonly sessionKey: string;
   /** When the rule turned true (epoch ms): an event's time, or a tick's for time-based rules. */
   readonly firedAtMs: number;
-  /** The last event applied when it fired: the "rule R fired at event E" of a redemption claim. */
+  /**
+   * The shopper's latest user-lane event when it fired: the "rule R fired at event E" of a redemption
+   * claim (redeemable rules read only user-lane features, so the state right after E is what they saw).
+   */
   readonly eventId: string | null;
 }
 
@@ -49,7 +53,23 @@ export interface FeatureSnapshot {
   readonly eventCount: number;
   readonly lastEventId: string | null;
   readonly evaluatedAtMs: number;
+  /** When the state last rebased on the server's snapshot (epoch ms); null if never. */
+  readonly rebasedAtMs: number | null;
 }
+
+/** The server's authoritative state of this shopper (`GET /api/features/state`). */
+export interface ServerLanes {
+  readonly definitionVersion: string | null;
+  readonly userKey: string | null;
+  readonly sessionKey: string | null;
+  /** Lanes in feature-core's wire format; null when the server has none. */
+  readonly user: string | null;
+  readonly session: string | null;
+}
+
+export type RebaseOutcome =
+  | { readonly rebased: true; readonly reapplied: number }
+  | { readonly rebased: false; readonly reason: string };
 
 export type IngestResult =
   | { readonly ok: true; readonly applied: boolean; readonly fired: readonly ActiveOffer[] }
@@ -98,6 +118,12 @@ export interface FeatureState {
   restore(persisted: PersistedFeatures): void;
   /** Frees tiles and lanes no evaluation at or after now needs. */
   prune(): void;
+  /**
+   * Rebases on the server's lanes: they replace the browser's lanes of the same keys, then the
+   * browser's recent events are applied again (those the server has are duplicates, applied once),
+   * the way a game client reconciles with its server. Other lanes stay as they are.
+   */
+  rebase(server: ServerLanes): RebaseOutcome;
 }
 
 export function createFeatureState(options: FeatureStateOptions): FeatureState {
@@ -119,6 +145,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   /** What `tick` compares against; computed lazily so the per-event path does not pay for it. */
   let valuesSignature: string | null = '';
   let evaluatedAtMs = 0;
+  let rebasedAtMs: number | null = null;
 
   /** Evaluates the current lanes and steps the offers; returns the offers that fired. */
   function evaluate(atMs: number): ActiveOffer[] {
@@ -134,6 +161,8 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
     }
     const step = stepOffers(offerState, sessionKey, joined, atMs, rules);
     offerState = step.state;
+    const claimed = userKey === null ? undefined : engine.userLanes.get(userKey);
+    const claimEvent = claimed === undefined ? null : latestUserLaneEvent(claimed);
     const fired = step.fired.map(
       (firing): ActiveOffer => ({
         ruleId: firing.ruleId,
@@ -141,7 +170,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         description: rules.find((rule) => rule.id === firing.ruleId)?.description ?? '',
         sessionKey: firing.sessionKey,
         firedAtMs: firing.atMs,
-        eventId: lastEventId,
+        eventId: claimEvent?.eventId ?? null,
       }),
     );
     offers.push(...fired);
@@ -200,6 +229,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         eventCount,
         lastEventId,
         evaluatedAtMs,
+        rebasedAtMs,
       };
     },
     recentEvents: () => recent,
@@ -248,6 +278,43 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
     },
     prune() {
       engine.prune(now());
+    },
+    rebase(server) {
+      if (server.definitionVersion !== version)
+        return {
+          rebased: false,
+          reason: `server definition ${server.definitionVersion ?? 'unknown'}, browser ${version}`,
+        };
+      // The server answers for the identity of the request's cookies, which is this browser's.
+      if (userKey !== null && server.userKey !== userKey) return { rebased: false, reason: 'another user key' };
+      const userLane = server.user === null ? null : deserializeUserLane(server.user);
+      const sessionLane = server.session === null ? null : deserializeSessionLane(server.session);
+      if (userLane?.ok === false) return { rebased: false, reason: `server user lane: ${userLane.detail}` };
+      if (sessionLane?.ok === false) return { rebased: false, reason: `server session lane: ${sessionLane.detail}` };
+      if (userLane === null && sessionLane === null) return { rebased: false, reason: 'the server has no state yet' };
+      const next = createFeatureEngine();
+      for (const lane of engine.userLanes.values())
+        if (userLane?.value.userKey !== lane.userKey) next.restoreUserLane(lane);
+      for (const lane of engine.sessionLanes.values())
+        if (sessionLane?.value.sessionKey !== lane.sessionKey) next.restoreSessionLane(lane);
+      if (userLane) next.restoreUserLane(userLane.value);
+      if (sessionLane) next.restoreSessionLane(sessionLane.value);
+      let reapplied = 0;
+      for (const payload of recent) {
+        const decoded = fromTrackerPayload(payload);
+        if (!decoded.ok) continue;
+        const outcome = next.apply(decoded.value);
+        if (outcome.user === 'applied' || outcome.session === 'applied') reapplied++;
+      }
+      engine = next;
+      if (userKey === null) {
+        userKey = server.userKey;
+        sessionKey = server.sessionKey;
+      }
+      rebasedAtMs = now();
+      evaluate(Math.max(now(), evaluatedAtMs));
+      valuesSignature = null;
+      return { rebased: true, reapplied };
     },
   };
 }

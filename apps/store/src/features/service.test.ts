@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FeatureSnapshot } from './feature-state.js';
+import { createFeatureState, type FeatureSnapshot } from './feature-state.js';
 import { createFeatureService, type SyncChannel, type SyncMessage } from './service.js';
 import { productView } from './test-payloads.js';
 
@@ -101,5 +101,41 @@ describe('feature service (worker hub)', () => {
     const result = tab.benchmark([productView('a', 1, T0), productView('b', 2, T0), { e: 'bad' }]);
     expect(result).toMatchObject({ events: 3, rejected: 1 });
     expect((await tab.snapshot()).eventCount).toBe(0);
+  });
+
+  it('rebases on the server state at start and again every rebaseEveryMs while a tab is connected', async () => {
+    const w = world();
+    let calls = 0;
+    const server = createFeatureState({ now: w.now });
+    server.ingest(productView('sku-1', 30, T0 - 2_000));
+    server.ingest(productView('sku-2', 60, T0 - 1_000));
+    const persisted = server.toPersisted();
+    const service = createFeatureService({
+      backend: null,
+      ...w,
+      rebaseEveryMs: 60_000,
+      fetchServerState: async () => {
+        calls++;
+        return {
+          definitionVersion: persisted.definitionVersion,
+          userKey: persisted.userKey,
+          sessionKey: persisted.sessionKey,
+          user: persisted.userLanes[0] ?? null,
+          session: persisted.sessionLanes[0] ?? null,
+        };
+      },
+    });
+    await service.ready;
+    await service.rebase();
+    expect(calls).toBe(1);
+    const tab = service.connect();
+    expect((await tab.snapshot()).values.product_view_count_5m).toBe('2');
+    w.advance(30_000);
+    service.tick();
+    expect(calls).toBe(1);
+    w.advance(31_000);
+    service.tick();
+    await service.rebase();
+    expect(calls).toBe(2);
   });
 });

@@ -6,7 +6,13 @@
  * no heartbeat for `portTimeoutMs`: comlink's release hooks never run when a SharedWorker's tab closes).
  */
 import type { SentPayload } from '../tracking/feed-plugin.js';
-import { createFeatureState, type FeatureSnapshot, type FeatureState, type IngestResult } from './feature-state.js';
+import {
+  createFeatureState,
+  type FeatureSnapshot,
+  type FeatureState,
+  type IngestResult,
+  type ServerLanes,
+} from './feature-state.js';
 import { type BatchedSaver, createBatchedSaver, loadPersisted, type StateBackend } from './persistence.js';
 
 /** What one tab can call (through comlink every call is async on the tab's side). */
@@ -63,6 +69,9 @@ export interface FeatureServiceOptions {
   readonly setInterval?: (callback: () => void, ms: number) => unknown;
   readonly releaseCallback?: (callback: unknown) => void;
   readonly log?: (message: string, error?: unknown) => void;
+  /** The server's authoritative lanes of this shopper (null when unavailable): rebased on at start and every `rebaseEveryMs`. */
+  readonly fetchServerState?: () => Promise<ServerLanes | null>;
+  readonly rebaseEveryMs?: number;
 }
 
 interface Port {
@@ -77,6 +86,8 @@ export interface FeatureService {
   connect(): FeatureApi;
   /** One timer step: re-evaluate, drop silent ports, prune. Called by the interval; public for tests. */
   tick(): void;
+  /** Fetches the server's lanes and rebases on them; resolves when done (or skipped). */
+  rebase(): Promise<void>;
   readonly state: FeatureState;
   readonly saver: BatchedSaver | null;
 }
@@ -160,8 +171,33 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
   });
   void ready.then(() => options.channel?.post({ type: 'hello' }));
 
+  let rebasing: Promise<void> | null = null;
+  let lastRebaseMs = Number.NEGATIVE_INFINITY;
+  function rebase(): Promise<void> {
+    const fetchServerState = options.fetchServerState;
+    if (fetchServerState === undefined) return Promise.resolve();
+    rebasing ??= (async () => {
+      lastRebaseMs = now();
+      try {
+        await ready;
+        const server = await fetchServerState();
+        if (server === null) return;
+        const outcome = state.rebase(server);
+        if (outcome.rebased) changed();
+        else if (outcome.reason !== 'the server has no state yet') log(`not rebased: ${outcome.reason}`);
+      } catch (error) {
+        log('rebase failed', error);
+      } finally {
+        rebasing = null;
+      }
+    })();
+    return rebasing;
+  }
+  void rebase();
+
   function tick(): void {
     if (state.tick()) changed();
+    if (ports.size > 0 && now() - lastRebaseMs >= (options.rebaseEveryMs ?? 60_000)) void rebase();
     const cutoff = now() - portTimeoutMs;
     for (const port of [...ports]) if (port.lastSeenMs < cutoff) dropPort(port);
     if (++ticks % 60 === 0) state.prune();
@@ -179,6 +215,7 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
     state,
     saver,
     tick,
+    rebase,
     connect() {
       const port: Port = { lastSeenMs: now(), subscribers: new Map() };
       ports.add(port);

@@ -457,6 +457,15 @@ export function windowView(lane: UserLane, w: number, atMs: number): WindowView 
 }
 
 /**
+ * The lane's latest applied event by (time, event id), or null before any: the event a redemption
+ * claim names when a rule fires (the state right after it is the state the rule was evaluated on).
+ */
+export function latestUserLaneEvent(lane: UserLane): { readonly eventId: string; readonly eventTimeMs: number } | null {
+  const n = seenCount(lane.seen);
+  return n === 0 ? null : { eventId: seenId(lane.seen, n - 1), eventTimeMs: seenTime(lane.seen, n - 1) };
+}
+
+/**
  * A copy of the lane holding only what it held right after event `eventId`: facts after it (by
  * (time, event id)) and tiles after its tile are left out. Facts are exact; a tile is all or
  * nothing, so events after the cut-off already folded into the cut-off event's own tile stay in
