@@ -49,7 +49,13 @@ export function parseClaim(body: unknown): ClaimParse {
 }
 
 export type ClaimCheck =
-  | { readonly kind: 'granted'; readonly eventTimeMs: number; readonly atMs: number; readonly exact: boolean }
+  | {
+      readonly kind: 'granted';
+      readonly eventTimeMs: number;
+      readonly atMs: number;
+      /** False when a window the rule reads may count events after E (see evaluateUserLaneAsOf). */
+      readonly exact: boolean;
+    }
   /** E is not in the server's lane yet (the snapshot trails the stream by a few seconds): wait. */
   | { readonly kind: 'pending' }
   | { readonly kind: 'refused'; readonly reason: string };
@@ -72,5 +78,7 @@ export function checkClaim(
   const atMs = Math.max(claim.firedAtMs, asOf.eventTimeMs);
   if (!evaluateRule(rule, asOf.values, atMs))
     return { kind: 'refused', reason: 'the rule did not hold after that event' };
-  return { kind: 'granted', eventTimeMs: asOf.eventTimeMs, atMs, exact: asOf.exact };
+  // Redeemable rules read rolling user features, named `<feature>_<window>`.
+  const exact = !asOf.inexactWindows.some((w) => rule.all.some((c) => c.feature.endsWith(`_${w}`)));
+  return { kind: 'granted', eventTimeMs: asOf.eventTimeMs, atMs, exact };
 }

@@ -13,7 +13,7 @@ import {
 import { HASH_META_FIELDS, rollingField } from '../keys.js';
 import { type SessionLane, sessionExpiresAtMs } from './session-lane.js';
 import { type UserLane, userLaneAsOf, type WindowView, windowExpiresAtMs, windowView } from './user-lane.js';
-import { LONGEST_WINDOW, tileIndex, tileLeavesAtMs, WINDOWS } from './windows.js';
+import { LONGEST_WINDOW, tileIndex, tileLeavesAtMs, WINDOWS, type WindowId, type WindowSpec } from './windows.js';
 
 /** Feature values of one lane at one time. */
 export interface LaneValues {
@@ -80,10 +80,10 @@ export interface AsOfValues extends LaneValues {
   /** The event's time, epoch ms. */
   readonly eventTimeMs: number;
   /**
-   * False when events after the cut-off had already been folded into the tile the cut-off event is
-   * in: those could not be taken out, so a value may count them (see `userLaneAsOf`).
+   * Windows whose values may count events after the cut-off: they had already been folded into the
+   * tile the cut-off event is in and could not be taken out (see `userLaneAsOf`). Usually none.
    */
-  readonly exact: boolean;
+  readonly inexactWindows: readonly WindowId[];
 }
 
 /**
@@ -98,7 +98,7 @@ export function evaluateUserLaneAsOf(lane: UserLane, eventId: string, atMs: numb
   return {
     ...evaluateUserLane(cut.lane, Math.max(atMs, cut.eventTimeMs)),
     eventTimeMs: cut.eventTimeMs,
-    exact: cut.exact,
+    inexactWindows: cut.inexactWindows.map((w) => (WINDOWS[w] as WindowSpec).id),
   };
 }
 

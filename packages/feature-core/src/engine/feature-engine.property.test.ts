@@ -43,6 +43,29 @@ describe('feature engine properties', () => {
     );
   });
 
+  it('evaluating between events (cached tile merges) gives what a fresh engine gives at every step', () => {
+    fc.assert(
+      fc.property(
+        // At least 100 events: both users' lanes fold their facts into tiles between evaluations.
+        arbitraryEvents({ minEvents: 100, maxEvents: 150, spanMs: 2 * 60 * 60_000 }),
+        fc.array(fc.integer({ min: 0, max: 3 * 60 * 60 }), { minLength: 1, maxLength: 6 }),
+        (events, offsetsS) => {
+          const live = createFeatureEngine();
+          events.forEach((event, i) => {
+            live.apply(event);
+            if (i % 7 !== 0 && i !== events.length - 1) return;
+            // Several times per step, out of order, so a cached merge must notice every range change.
+            for (const s of offsetsS) {
+              const atMs = T0 + s * 1000;
+              expect(live.keyValuesAt(atMs)).toEqual(engineWith(events.slice(0, i + 1)).keyValuesAt(atMs));
+            }
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('duplicated events change nothing', () => {
     fc.assert(
       fc.property(

@@ -319,6 +319,7 @@ function addFact(tile: Tile, f: Fact): void {
 
 /** Folds every fact into the tiles of every window and empties the fact list. */
 export function foldFacts(lane: UserLane): void {
+  tilesChanged(lane);
   for (let w = 0; w < WINDOWS.length; w++) {
     const spec = WINDOWS[w] as WindowSpec;
     const tiles = lane.windows[w] as Map<number, Tile>;
@@ -425,9 +426,45 @@ function mergeTile(into: WindowView, from: Tile): void {
 }
 
 /**
- * Merges the tiles of window `w` that are in the window at `atMs` (pure: the lane is not changed).
- * Applies the window-level caps, so a window never holds more than `LIMITS.distinctValues` values.
+ * Tiles change only when facts are folded into them or pruned, while a shopper's lane is evaluated
+ * on every event (the browser) or every batch (the aggregator). So each lane keeps, per window, the
+ * merge of the tiles of the last evaluated range, valid until its tiles change (`tilesVersion`) or
+ * the range moves to another tile: an evaluation then costs one copy of that merge plus the facts,
+ * not a merge of up to 96 tiles. Kept beside the lane (a WeakMap), never in its state or wire format.
  */
+interface MergedTiles {
+  readonly version: number;
+  readonly from: number;
+  readonly to: number;
+  readonly view: WindowView;
+}
+const tilesVersions = new WeakMap<UserLane, number>();
+const mergedTiles = new WeakMap<UserLane, (MergedTiles | undefined)[]>();
+
+function tilesChanged(lane: UserLane): void {
+  tilesVersions.set(lane, (tilesVersions.get(lane) ?? 0) + 1);
+}
+
+/** The merge of the tiles of window `w` in the window at `atMs`, shared: callers copy it. */
+function mergedTilesAt(lane: UserLane, w: number, atMs: number): WindowView {
+  const spec = WINDOWS[w] as WindowSpec;
+  const to = tileIndex(atMs, spec.tileMs);
+  const from = to - spec.tiles + 1;
+  const version = tilesVersions.get(lane) ?? 0;
+  let cache = mergedTiles.get(lane);
+  const hit = cache?.[w];
+  if (hit !== undefined && hit.version === version && hit.from === from && hit.to === to) return hit.view;
+  const view = createView();
+  for (const [index, tile] of lane.windows[w] as Map<number, Tile>) {
+    if (index >= from && index <= to) mergeTile(view, tile);
+  }
+  if (cache === undefined) {
+    cache = [];
+    mergedTiles.set(lane, cache);
+  }
+  cache[w] = { version, from, to, view };
+  return view;
+}
 
 /**
  * Merges the tiles and facts of window `w` that are in the window at `atMs` (pure: the lane is not
@@ -437,9 +474,7 @@ function mergeTile(into: WindowView, from: Tile): void {
 export function windowView(lane: UserLane, w: number, atMs: number): WindowView {
   const spec = WINDOWS[w] as WindowSpec;
   const view = createView();
-  for (const [index, tile] of lane.windows[w] as Map<number, Tile>) {
-    if (isTileInWindow(index, atMs, spec)) mergeTile(view, tile);
-  }
+  mergeTile(view, mergedTilesAt(lane, w, atMs));
   for (const fact of lane.facts) {
     if (isTileInWindow(tileIndex(fact.t, spec.tileMs), atMs, spec)) addFact(view, fact);
   }
@@ -469,14 +504,20 @@ export function latestUserLaneEvent(lane: UserLane): { readonly eventId: string;
  * A copy of the lane holding only what it held right after event `eventId`: facts after it (by
  * (time, event id)) and tiles after its tile are left out. Facts are exact; a tile is all or
  * nothing, so events after the cut-off already folded into the cut-off event's own tile stay in
- * (`exact` false). Folding happens every `LIMITS.userFacts` events, so that needs a fold between
- * the event and a later one within one tile (10 s for 5 m windows). Null when the lane has not
- * applied `eventId`. Shares tiles with `lane` (neither is mutated by evaluation).
+ * (that window is listed in `inexactWindows`). Folding happens every `LIMITS.userFacts` events, so
+ * that needs a fold between the event and a later one within one tile (10 s for 5 m windows, 1 min
+ * for 1 h, 15 min for 24 h). Null when the lane has not applied `eventId`. Shares tiles with `lane`
+ * (neither is mutated by evaluation).
  */
 export function userLaneAsOf(
   lane: UserLane,
   eventId: string,
-): { readonly lane: UserLane; readonly eventTimeMs: number; readonly exact: boolean } | null {
+): {
+  readonly lane: UserLane;
+  readonly eventTimeMs: number;
+  /** Windows (`WINDOWS` order) whose cut-off tile also holds later, already folded events. */
+  readonly inexactWindows: readonly number[];
+} | null {
   const seen = lane.seen;
   let cutT = Number.NaN;
   let position = -1;
@@ -489,24 +530,28 @@ export function userLaneAsOf(
   if (position < 0) return null;
   const facts = lane.facts.filter((fact) => !isAfter(fact.t, fact.id, cutT, eventId));
   const factIds = new Set(lane.facts.map((fact) => fact.id));
-  let exact = true;
+  const inexactWindows: number[] = [];
   const windows = lane.windows.map((tiles, w) => {
     const spec = WINDOWS[w] as WindowSpec;
     const last = tileIndex(cutT, spec.tileMs);
     const kept = new Map<number, Tile>();
     for (const [index, tile] of tiles) if (index <= last) kept.set(index, tile);
     // A later event in the same tile that is no longer a fact was folded into that tile.
-    for (let i = position + 1; exact && i < seenCount(seen); i++) {
-      const t = seenTime(seen, i);
-      if (tileIndex(t, spec.tileMs) !== last) break;
-      if (!factIds.has(seenId(seen, i)) && kept.has(last)) exact = false;
+    if (kept.has(last)) {
+      for (let i = position + 1; i < seenCount(seen); i++) {
+        if (tileIndex(seenTime(seen, i), spec.tileMs) !== last) break;
+        if (!factIds.has(seenId(seen, i))) {
+          inexactWindows.push(w);
+          break;
+        }
+      }
     }
     return kept;
   });
   return {
     lane: { ...lane, facts, windows, latestEventMs: Math.min(lane.latestEventMs, cutT) },
     eventTimeMs: cutT,
-    exact,
+    inexactWindows,
   };
 }
 
@@ -556,6 +601,7 @@ export function windowExpiresAtMs(lane: UserLane, w: number): number | null {
  * is not supported (that data is gone). Returns true when the lane is now empty.
  */
 export function pruneUserLane(lane: UserLane, nowMs: number): boolean {
+  tilesChanged(lane);
   let empty = true;
   for (let w = 0; w < WINDOWS.length; w++) {
     const spec = WINDOWS[w] as WindowSpec;

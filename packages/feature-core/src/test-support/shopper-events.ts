@@ -94,7 +94,7 @@ const PRODUCTS = [
  * Random events of a few shoppers over `spanMs` from T0: every lane, ties in time, repeated
  * product ids and transaction ids. Event numbers are unique, so event ids are.
  */
-export function arbitraryEvents(options: { maxEvents?: number; spanMs?: number } = {}) {
+export function arbitraryEvents(options: { minEvents?: number; maxEvents?: number; spanMs?: number } = {}) {
   const spanMs = options.spanMs ?? 3 * 60 * 60_000;
   const one = fc.record({
     // Coarse times make equal timestamps (ties) common.
@@ -123,7 +123,7 @@ export function arbitraryEvents(options: { maxEvents?: number; spanMs?: number }
     device: fc.constantFrom(undefined, 'Desktop', 'Phone'),
     geo: fc.constantFrom(undefined, { country: 'NL', region: 'NH' }, { country: 'NL', region: 'ZH' }),
   });
-  return fc.array(one, { minLength: 1, maxLength: options.maxEvents ?? 60 }).map((items) =>
+  return fc.array(one, { minLength: options.minEvents ?? 1, maxLength: options.maxEvents ?? 60 }).map((items) =>
     items.map((x, n) =>
       shopperEvent({
         n: n + 1,
