@@ -26,6 +26,17 @@ export function nonEmpty(value: string | undefined | null): string | null {
   return value === undefined || value === null || value === '' ? null : value;
 }
 
+/**
+ * A copy of `text` that does not keep the string it was cut from alive. Engines represent a
+ * substring as a slice of its parent: an event id split out of a 2-3 KB enriched TSV line would keep
+ * the whole line in memory for as long as a lane remembers the id (measured: a shopper's lanes took
+ * ~4x the memory of the same lanes restored from their wire format). Concatenation flattens into a
+ * new string; the slice of that holds only the copy.
+ */
+export function detached(text: string | null): string | null {
+  return text === null ? null : ` ${text}`.slice(1);
+}
+
 /** Joins the envelope fields and the checked body into a `ShopperEvent`, checking identity and time. */
 export function assembleEvent(envelope: EventEnvelope, body: EventBody): Result<ShopperEvent> {
   if (envelope.eventId === null) return reject('missing_field', 'event id is missing');

@@ -14,7 +14,7 @@ import {
   parseUnstructEnvelope,
   type SelfDescribing,
 } from '../snowplow.js';
-import { assembleEvent, nonEmpty } from './common.js';
+import { assembleEvent, detached, nonEmpty } from './common.js';
 
 export const ENRICHED_FIELD_COUNT = 131;
 
@@ -96,7 +96,8 @@ export function fromEnrichedTsv(line: string): Result<ShopperEvent> {
   if (fields.length !== ENRICHED_FIELD_COUNT) {
     return reject('wrong_field_count', `expected ${ENRICHED_FIELD_COUNT} fields, got ${fields.length}`);
   }
-  const f = (name: keyof typeof ENRICHED_FIELDS) => nonEmpty(fields[ENRICHED_FIELDS[name]]);
+  // Fields kept by lanes (ids, campaign, geo, platform) must not pin the line: see `detached`.
+  const f = (name: keyof typeof ENRICHED_FIELDS) => detached(nonEmpty(fields[ENRICHED_FIELDS[name]]));
   const event = f('event');
   if (event === null) return reject('missing_field', 'event is missing');
   const kind = EVENT_KINDS[event];
