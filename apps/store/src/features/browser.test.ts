@@ -8,93 +8,45 @@
  * the dedicated-worker fallback kept in step across tabs, nothing sent or counted under Do Not Track,
  * and prints the worker's cost per event over 10,000 events (TARGETS T6; measured, not asserted).
  */
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_EXECUTABLE, CHROMIUM_LAUNCH_ARGS } from '@tandem/infra/system-packages';
-import { build } from 'esbuild';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CHROMIUM_EXECUTABLE } from '@tandem/infra/system-packages';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureSnapshot } from './feature-state.js';
+import {
+  bundle,
+  CHROMIUM_MISSING,
+  COLLECTOR_PATH,
+  launchChromium,
+  type PageServer,
+  startPageServer,
+  WORKER_ENTRY,
+} from './test-support/browser-harness.js';
 import type { PageDriver } from './test-support/browser-page.js';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./test-support/browser-page.ts', import.meta.url));
-const WORKER_SCRIPT = fileURLToPath(new URL('./feature.worker.ts', import.meta.url));
-const COLLECTOR_PATH = '/t';
 const BENCHMARK_EVENTS = 10_000;
-const CHROMIUM_MISSING = existsSync(CHROMIUM_EXECUTABLE)
-  ? null
-  : `${CHROMIUM_EXECUTABLE} is missing: run \`npm run bootstrap\` (it installs the chromium package), then the tests again.`;
 
 type Driven = { tandemPage: PageDriver };
 
-let server: Server | undefined;
+let server: PageServer | undefined;
 let origin = '';
 let browser: Browser | undefined;
 /** Every event the fake collector received, as POSTed. */
 const received: Record<string, string>[] = [];
 
-async function bundle(entry: string): Promise<string> {
-  const out = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    conditions: ['tandem-source'],
-    logLevel: 'silent',
-  });
-  return out.outputFiles[0]?.text ?? '';
-}
-
-async function startServer(pageJs: string, workerJs: string): Promise<Server> {
-  const html =
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tandem features</title>' +
-    '<script type="module" src="/page.js"></script></head><body><h1>Tandem</h1></body></html>';
-  const js = { 'Content-Type': 'text/javascript; charset=utf-8' };
-  const srv = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'POST' && path?.startsWith(`${COLLECTOR_PATH}/`)) {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: Record<string, string>[] };
-          received.push(...body.data);
-        } catch {
-          // A malformed body is still answered 200, as a collector does.
-        }
-        res.writeHead(200).end();
-      });
-    } else if (path === '/page.js') res.writeHead(200, js).end(pageJs);
-    else if (path === '/feature.worker.ts') res.writeHead(200, js).end(workerJs);
-    else if (path === '/favicon.ico') res.writeHead(204).end();
-    else res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html);
-  });
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', resolve);
-  });
-  return srv;
-}
-
 beforeAll(async () => {
   if (CHROMIUM_MISSING !== null) return;
-  const [pageJs, workerJs] = await Promise.all([bundle(PAGE_SCRIPT), bundle(WORKER_SCRIPT)]);
-  server = await startServer(pageJs, workerJs);
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_EXECUTABLE,
-    args: [...CHROMIUM_LAUNCH_ARGS],
-  });
+  const [pageJs, workerJs] = await Promise.all([bundle(PAGE_SCRIPT), bundle(WORKER_ENTRY)]);
+  server = await startPageServer({ pageJs, workerJs, onEvents: (events) => received.push(...events) });
+  origin = server.origin;
+  browser = await launchChromium();
   console.log(`[store browser] Chromium ${browser.version()} (${CHROMIUM_EXECUTABLE})`);
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await server?.close();
 });
 
 /** Opens the shop page and starts tracking; collects page errors for the assertions. */
