@@ -4,6 +4,8 @@ import type { ReactNode } from 'react';
 import { CATEGORIES } from '../src/catalog/products';
 import { currentCartView, currentTrackingConfig, currentUser } from '../src/server/shopper';
 import { TrackingProvider } from '../src/shop/tracking-bridge';
+import { FeatureDrawer } from '../src/shop/ui/FeatureDrawer';
+import { OffersRegion } from '../src/shop/ui/Offers';
 import { PageViewTracker } from '../src/shop/ui/PageViewTracker';
 import { SignOutButton } from '../src/shop/ui/SignOutButton';
 import './globals.css';
@@ -75,12 +77,16 @@ export default async function RootLayout({ children }: { readonly children: Reac
               </ul>
             </nav>
           </header>
+          {/* Offers from the shopper's own features (the feature worker's snapshot): in the flow here
+              on narrow screens, a corner card on wide ones (globals.css). */}
+          <OffersRegion />
           <main id="main" tabIndex={-1}>
             {children}
           </main>
           <footer className="site-footer">
             <p>Tandem Outfitters is a demo shop: no real orders, no real payments.</p>
           </footer>
+          {config.enabled ? <FeatureDrawer /> : null}
         </TrackingProvider>
       </body>
     </html>

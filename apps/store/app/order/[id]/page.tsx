@@ -40,12 +40,32 @@ export default async function OrderPage({ params }: Props) {
           ))}
         </ul>
         <dl className="totals">
+          {order.offer !== undefined || order.discountMinor > 0 ? (
+            <>
+              <dt>Subtotal</dt>
+              <dd>{formatPrice(order.subtotalMinor)}</dd>
+            </>
+          ) : null}
+          {order.discountMinor > 0 ? (
+            <>
+              <dt>Discount{order.offer ? ` (${order.offer.label})` : ''}</dt>
+              <dd data-testid="order-discount">−{formatPrice(order.discountMinor)}</dd>
+            </>
+          ) : null}
           <dt>Delivery ({order.details.delivery.label})</dt>
           <dd>{formatPrice(order.deliveryMinor)}</dd>
           <dt>Total paid</dt>
           <dd>
             <strong>{formatPrice(order.totalMinor)}</strong>
           </dd>
+          {order.offer !== undefined ? (
+            <>
+              <dt>Offer code</dt>
+              <dd>
+                <code>{order.offer.code}</code>: {order.offer.label}
+              </dd>
+            </>
+          ) : null}
           <dt>Payment</dt>
           <dd>{order.details.paymentMethod === 'card' ? `Card ending ${order.details.cardLast4}` : 'Invoice'}</dd>
         </dl>

@@ -17,6 +17,7 @@ import {
 } from '../checkout';
 import { useTracking } from '../tracking-bridge';
 import { callApi } from './api';
+import { browserSessionStorage, clearOfferCode, readOfferCode } from './offer-code-storage';
 import { useHydrated } from './useHydrated';
 
 type Step = 1 | 2 | 3;
@@ -70,12 +71,19 @@ export function CheckoutFlow({ cart, prefill }: { readonly cart: CartView; reado
   const [delivery, setDelivery] = useState<DeliveryMethod['id']>('standard');
   const [payment, setPayment] = useState<PaymentMethodId>('card');
   const [card, setCard] = useState({ cardNumber: '', expiry: '', cvc: '' });
+  const [offerCode, setOfferCode] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [submitError, setSubmitError] = useState('');
   const hydrated = useHydrated();
   const [busy, setBusy] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const firstRender = useRef(true);
+
+  // A code redeemed from an offer card earlier in this session (sessionStorage: client only).
+  useEffect(() => {
+    const stored = readOfferCode(browserSessionStorage(), Date.now());
+    if (stored !== null) setOfferCode((typed) => (typed === '' ? stored.code : typed));
+  }, []);
 
   const method = DELIVERY_METHODS.find((option) => option.id === delivery) ?? DELIVERY_METHODS[0];
   const deliveryMinor = method ? deliveryCostMinor(method, cart.totalMinor) : 0;
@@ -106,17 +114,21 @@ export function CheckoutFlow({ cart, prefill }: { readonly cart: CartView; reado
   async function placeOrder() {
     setBusy(true);
     setSubmitError('');
+    const code = offerCode.trim();
     const result = await callApi<{ orderId: string }>('POST', '/api/orders', {
       address,
       delivery,
       payment: payment === 'card' ? { method: payment, ...card } : { method: payment },
+      ...(code === '' ? {} : { offerCode: code }),
     });
     if (!result.ok) {
       setBusy(false);
       setErrors(result.fieldErrors ?? {});
-      setSubmitError(result.message);
+      setSubmitError(result.fieldErrors?.offerCode ? 'Please check the offer code.' : result.message);
       return;
     }
+    // Spent: the next checkout should not offer it again.
+    if (code !== '') clearOfferCode(browserSessionStorage());
     router.push(`/order/${encodeURIComponent(result.data.orderId)}`);
     router.refresh();
   }
@@ -268,6 +280,24 @@ export function CheckoutFlow({ cart, prefill }: { readonly cart: CartView; reado
               </Field>
             </fieldset>
           ) : null}
+          <Field id="offerCode" label="Offer code (optional)" error={errors.offerCode}>
+            <input
+              id="offerCode"
+              name="offerCode"
+              autoComplete="off"
+              spellCheck={false}
+              value={offerCode}
+              onChange={(event) => {
+                setOfferCode(event.target.value);
+                if (errors.offerCode) setErrors(({ offerCode: _, ...rest }) => rest);
+              }}
+              aria-describedby={errors.offerCode ? 'offerCode-error' : 'offerCode-hint'}
+              {...(errors.offerCode ? { 'aria-invalid': true } : {})}
+            />
+            <p id="offerCode-hint" className="hint">
+              From an offer in this shop; it is checked and applied when you place the order.
+            </p>
+          </Field>
           <dl className="totals">
             <dt>Subtotal</dt>
             <dd>{formatPrice(cart.totalMinor)}</dd>
