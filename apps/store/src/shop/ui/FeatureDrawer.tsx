@@ -248,14 +248,29 @@ function DrawerContent() {
         Show features at their empty value
       </label>
       {groupRows(showEmpty ? rows : rows.filter((row) => !row.empty)).map((group) => (
-        <FeatureTable key={group.id} label={group.label} rows={group.rows} />
+        <FeatureTable key={group.id} label={group.label} rows={group.rows} server={server.kind} />
       ))}
       {!showEmpty && rows.every((row) => row.empty) ? <p>No feature has a value yet.</p> : null}
     </div>
   );
 }
 
-function FeatureTable({ label, rows }: { readonly label: string; readonly rows: readonly FeatureRow[] }) {
+function FeatureTable({
+  label,
+  rows,
+  server,
+}: {
+  readonly label: string;
+  readonly rows: readonly FeatureRow[];
+  readonly server: ServerState['kind'];
+}) {
+  // Without an answer from the server, "not yet on the server" would claim more than is known.
+  const statusText = (status: RowStatus) =>
+    status !== 'not_on_server' || server === 'ok'
+      ? STATUS_TEXT[status]
+      : server === 'loading'
+        ? 'asking the server…'
+        : 'server unavailable';
   return (
     <table className="drawer-table">
       <caption>{label}</caption>
@@ -275,7 +290,7 @@ function FeatureTable({ label, rows }: { readonly label: string; readonly rows: 
             </th>
             <td>{row.browser ?? '—'}</td>
             <td>{row.status === 'not_on_server' ? '—' : (row.server ?? '—')}</td>
-            <td className={`status-${row.status}`}>{STATUS_TEXT[row.status]}</td>
+            <td className={`status-${row.status}`}>{statusText(row.status)}</td>
           </tr>
         ))}
       </tbody>

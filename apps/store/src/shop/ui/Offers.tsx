@@ -247,7 +247,14 @@ function DemoChat({ onEnd }: { readonly onEnd: () => void }) {
   const [draft, setDraft] = useState('');
   const inputId = useId();
   const inputRef = useRef<HTMLInputElement>(null);
+  const logRef = useRef<HTMLOListElement>(null);
   useEffect(() => inputRef.current?.focus(), []);
+  // Keep the newest message in view.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per new message.
+  useEffect(() => {
+    const log = logRef.current;
+    if (log) log.scrollTop = log.scrollHeight;
+  }, [messages.length]);
 
   function send(event: FormEvent) {
     event.preventDefault();
@@ -259,7 +266,7 @@ function DemoChat({ onEnd }: { readonly onEnd: () => void }) {
 
   return (
     <div className="offer-chat">
-      <ol className="chat-log" role="log" aria-label="Chat with Tandem Outfitters (demo)">
+      <ol ref={logRef} className="chat-log" role="log" aria-label="Chat with Tandem Outfitters (demo)">
         {messages.map((message, index) => (
           // Messages are only ever appended: the index is a stable key.
           // biome-ignore lint/suspicious/noArrayIndexKey: append-only list
