@@ -165,6 +165,9 @@ function DrawerContent() {
     dismissed: snapshot?.dismissed ?? [],
   });
   const onServer = userMeta.evaluatedAtMs !== null || sessionMeta.evaluatedAtMs !== null;
+  const browserAge = formatAge(ageMs(now, snapshot?.evaluatedAtMs ?? null));
+  const userAge = formatAge(ageMs(now, userMeta.evaluatedAtMs));
+  const sessionAge = formatAge(ageMs(now, sessionMeta.evaluatedAtMs));
   const serverLine =
     server.kind === 'loading'
       ? 'Asking the server…'
@@ -209,9 +212,7 @@ function DrawerContent() {
         </dd>
         <dt>Age</dt>
         <dd>
-          browser {formatAge(ageMs(now, snapshot?.evaluatedAtMs ?? null))} · server user lane{' '}
-          {formatAge(ageMs(now, userMeta.evaluatedAtMs))}, session lane{' '}
-          {formatAge(ageMs(now, sessionMeta.evaluatedAtMs))}
+          browser {browserAge} · server user lane {userAge}, session lane {sessionAge}
         </dd>
       </dl>
       <p role="status" className={server.kind === 'unavailable' ? 'drawer-server error' : 'drawer-server'}>
@@ -248,7 +249,13 @@ function DrawerContent() {
         Show features at their empty value
       </label>
       {groupRows(showEmpty ? rows : rows.filter((row) => !row.empty)).map((group) => (
-        <FeatureTable key={group.id} label={group.label} rows={group.rows} server={server.kind} />
+        <FeatureTable
+          key={group.id}
+          label={group.label}
+          ages={`browser ${browserAge} old, server ${group.id === 'session' ? sessionAge : userAge} old`}
+          rows={group.rows}
+          server={server.kind}
+        />
       ))}
       {!showEmpty && rows.every((row) => row.empty) ? <p>No feature has a value yet.</p> : null}
     </div>
@@ -257,10 +264,13 @@ function DrawerContent() {
 
 function FeatureTable({
   label,
+  ages,
   rows,
   server,
 }: {
   readonly label: string;
+  /** How old each side's values are (one evaluation time per lane, so per table). */
+  readonly ages: string;
   readonly rows: readonly FeatureRow[];
   readonly server: ServerState['kind'];
 }) {
@@ -273,7 +283,9 @@ function FeatureTable({
         : 'server unavailable';
   return (
     <table className="drawer-table">
-      <caption>{label}</caption>
+      <caption>
+        {label} <span className="drawer-ages">({ages})</span>
+      </caption>
       <thead>
         <tr>
           <th scope="col">Feature</th>
