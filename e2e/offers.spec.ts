@@ -164,7 +164,9 @@ test.describe('with the whole stack: redeem, check out, spend once', () => {
     await placeOrder(page);
     await expect(page.getByRole('heading', { level: 1, name: 'Thank you: your order is confirmed' })).toBeVisible();
     await expect(page.getByTestId('order-discount')).toHaveText('−€32.00');
-    await expect(page.getByText(issued)).toBeVisible();
+    await expect(page.getByRole('main').getByText(issued)).toBeVisible();
+    // The offer that gave the code is spent: its card is gone for the rest of the session.
+    await expect(offersRegion(page).getByRole('heading', { name: '10% off your order' })).toHaveCount(0);
     expect(await page.evaluate(() => sessionStorage.getItem('tandem.offerCode'))).toBeNull();
 
     // Spent: a second order with the same code is refused on the field.

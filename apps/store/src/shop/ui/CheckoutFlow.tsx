@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { formatPrice } from '../../catalog/products';
+import { useOffers } from '../../features/react';
 import { type CartView, toCartState } from '../cart';
 import {
   type Address,
@@ -58,6 +59,7 @@ function Field({
 /** Address → delivery → payment → place order; each step is tracked as it is shown. */
 export function CheckoutFlow({ cart, prefill }: { readonly cart: CartView; readonly prefill: Partial<Address> }) {
   const tracking = useTracking();
+  const { dismiss: dismissOffer } = useOffers();
   const router = useRouter();
   const [step, setStep] = useState<Step>(1);
   const [address, setAddress] = useState<Address>({
@@ -127,8 +129,12 @@ export function CheckoutFlow({ cart, prefill }: { readonly cart: CartView; reado
       setSubmitError(result.fieldErrors?.offerCode ? 'Please check the offer code.' : result.message);
       return;
     }
-    // Spent: the next checkout should not offer it again.
-    if (code !== '') clearOfferCode(browserSessionStorage());
+    if (code !== '') {
+      // Spent: the offer that gave it is done for this session, and the next checkout starts empty.
+      const stored = readOfferCode(browserSessionStorage(), Date.now());
+      if (stored?.code === code) dismissOffer(stored.ruleId);
+      clearOfferCode(browserSessionStorage());
+    }
     router.push(`/order/${encodeURIComponent(result.data.orderId)}`);
     router.refresh();
   }
