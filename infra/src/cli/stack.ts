@@ -7,7 +7,7 @@
  *   npx tsx infra/src/cli/stack.ts [--help]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { isListening } from '../ports.js';
 import { stopChild } from '../processes.js';
 import { ensureRedis } from '../redis.js';
 import { createRestEndpoint } from '../rest/endpoint.js';
+import { decideStoreBuild, storeBuildSettings } from './store-build.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -28,10 +29,13 @@ Starts the local stack and keeps it running until Ctrl-C:
           next port (KAFKA_CONTROLLER_PORT), data in KAFKA_DATA_DIR (default .cache/kafka/data)
   redis   the server at REDIS_URL (default redis://127.0.0.1:6379), or a redis-server started on that port
   rest    the Upstash-compatible REST endpoint on UPSTASH_REDIS_REST_URL (default http://127.0.0.1:8079)
-  apps    the collector, the edge-aggregator and the store (http://127.0.0.1:$STORE_PORT, default 3000;
-          built first when apps/store/.next is missing or older than its sources)
-STACK_SKIP_APPS=store,... leaves apps out (the stack test does: the store's build takes a minute, and
-\`npm test\`'s end-to-end stage runs the store).
+  apps    the collector (COLLECTOR_URL, default http://127.0.0.1:9090), the edge-aggregator (health and
+          metrics on METRICS_PORT, default 9464) and the store (http://127.0.0.1:$STORE_PORT, default
+          3000), serving apps/store/$NEXT_DIST_DIR (default .next), built first when it is missing or
+          older than its sources
+STACK_SKIP_APPS=store,... leaves apps out (the stack test does: the store's build takes a minute).
+STACK_STORE_BUILD=never serves the store's existing build as is and fails without one (\`npm test\`'s
+end-to-end stage builds apps/store/.next-e2e first, then runs this stack on free ports).
 Secrets (UPSTASH_REDIS_REST_TOKEN, ...) are generated on the first run into .env.local.`;
 
 /** A part of the stack that is running. */
@@ -77,39 +81,34 @@ const STORE_DIR = join(REPO_ROOT, 'apps', 'store');
 const STORE_HOST = process.env.STORE_HOST ?? '127.0.0.1';
 const STORE_PORT = process.env.STORE_PORT ?? process.env.PORT ?? '3000';
 
-/** Newest modification time (ms) of the files under `path` (0 when absent), skipping tests and build output. */
-function newestMtimeMs(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return /\.test\.tsx?$/.test(path) ? 0 : stat.mtimeMs;
-  let newest = 0;
-  for (const entry of readdirSync(path)) {
-    if (entry === 'node_modules' || entry.startsWith('.next')) continue;
-    newest = Math.max(newest, newestMtimeMs(join(path, entry)));
+const STORE_BUILD = (() => {
+  try {
+    return storeBuildSettings();
+  } catch (error) {
+    console.error(`[stack]  ${(error as Error).message}`);
+    process.exit(2);
   }
-  return newest;
-}
+})();
 
 /**
- * `next start` serves the last `next build` in apps/store/.next: build when there is none, or when the
- * store's sources (or feature-core's, which it bundles) changed since. The end-to-end tests build into
- * `.next-e2e`, so they never replace this build.
+ * `next start` serves the last `next build` of its dist dir (NEXT_DIST_DIR, default `.next`): build
+ * when there is none, or when the store's sources (or feature-core's, which it bundles) changed since;
+ * with STACK_STORE_BUILD=never serve what is there (see store-build.ts). The end-to-end stage of
+ * `npm test` builds `.next-e2e` itself and serves it this way, so it never replaces `.next`.
  */
 async function buildStoreIfStale(log: (line: string) => void): Promise<void> {
-  const buildIdPath = join(STORE_DIR, '.next', 'BUILD_ID');
-  const builtAt = existsSync(buildIdPath) ? statSync(buildIdPath).mtimeMs : 0;
   const sources = [
     ...['app', 'src', 'public', 'next.config.ts', 'package.json', 'tsconfig.json'].map((name) => join(STORE_DIR, name)),
     join(REPO_ROOT, 'packages', 'feature-core', 'src'),
   ];
-  const changedAt = Math.max(...sources.map(newestMtimeMs));
-  if (builtAt > 0 && builtAt >= changedAt) return;
-  log(
-    builtAt === 0 ? 'no build yet: npm run build -w @tandem/store' : 'sources changed since the last build: rebuilding',
-  );
+  const decision = decideStoreBuild(STORE_DIR, sources, STORE_BUILD);
+  if (decision.action === 'serve') {
+    if (STORE_BUILD.mode !== 'auto') log(decision.reason);
+    return;
+  }
+  log(decision.reason);
   const started = Date.now();
-  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
-  delete env.NEXT_DIST_DIR;
+  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_DIST_DIR: STORE_BUILD.distDir };
   const child = spawn('npm', ['run', '--silent', 'build', '-w', '@tandem/store'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -141,7 +140,7 @@ const APPS: readonly AppSpec[] = [
     name: 'store',
     entry: 'apps/store/app/layout.tsx',
     url: `http://${STORE_HOST}:${STORE_PORT}`,
-    note: 'the shop (Next.js); collector proxied at /t',
+    note: `the shop (Next.js); collector proxied at /t${STORE_BUILD.distDir === '.next' ? '' : `; build ${STORE_BUILD.distDir}`}`,
     readyLine: /Ready in/,
     nodeArgs: [
       join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'),
@@ -152,7 +151,7 @@ const APPS: readonly AppSpec[] = [
       STORE_PORT,
     ],
     cwd: 'apps/store',
-    env: { NEXT_TELEMETRY_DISABLED: '1', NEXT_DIST_DIR: '.next' },
+    env: { NEXT_TELEMETRY_DISABLED: '1', NEXT_DIST_DIR: STORE_BUILD.distDir },
     prepare: buildStoreIfStale,
   },
 ];
