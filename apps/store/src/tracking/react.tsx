@@ -25,6 +25,10 @@ function pageTracking(config: TrackingConfig): PageTracking {
     const features = config.enabled ? connectFeatures() : null;
     const tracking = createShopTracking(config, (payload) => features?.ingest(payload));
     page = { tracking, features };
+    // Diagnostics: the demo's and the end-to-end tests' window into the worker (e2e/tracking.spec.ts
+    // reads the event ids it applied and its feature values: `await tandem.features.recentEvents()`,
+    // `tandem.features.latest()`). Read-only use; the page itself never goes through it.
+    if (features !== null) (globalThis as { tandem?: { features: FeatureClient } }).tandem = { features };
   }
   return page;
 }
