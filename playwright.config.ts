@@ -4,7 +4,9 @@
  * A plain object, not `defineConfig()`, which Playwright reads as is. The browser is Debian's
  * `chromium`, because `npx playwright install` cannot download browsers on these machines;
  * Playwright adds `--headless`. The store's address comes from STORE_E2E_URL (set by the end-to-end
- * stage of `npm test`, which starts a test build on a free port), else the `npm start` default.
+ * stage of `npm test`, which starts the whole stack, tracking on, with a test build of the store on
+ * free ports), else the `npm start` default. The stage also passes the stack's Redis, Kafka and
+ * topic (e2e/support/stack.ts); specs that look behind the page skip without them.
  *
  * @type {import('@playwright/test').PlaywrightTestConfig}
  */

@@ -1,7 +1,8 @@
 /**
  * The shop in a real browser (Debian chromium): browse → cart → checkout → confirmation, search,
  * sign-in/out, and keyboard reachability. Runs against STORE_E2E_URL (see playwright.config.ts);
- * `npm test` starts a test build with TRACKING=off, so no collector is needed.
+ * `npm test` runs it against the whole stack with tracking on, so every step also sends its events
+ * through the store's /t proxy to the collector: the shop works the same whatever tracking does.
  */
 import { expect, type Locator, type Page, test } from '@playwright/test';
 
