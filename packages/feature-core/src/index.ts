@@ -101,6 +101,7 @@ export {
   type OfferState,
   REDEEMABLE_OFFERS,
   type RuleFiring,
+  ruleFeatures,
   stepOffers,
 } from './rules.js';
 export { DEFINITION_REVISION, definitionVersion } from './version.js';

@@ -73,6 +73,11 @@ export const OFFER_RULES: readonly OfferRule[] = [
   },
 ];
 
+/** Every feature field the rules read: what deciding offers needs evaluated. */
+export function ruleFeatures(rules: readonly OfferRule[] = OFFER_RULES): ReadonlySet<string> {
+  return new Set(rules.flatMap((rule) => rule.all.map((condition) => condition.feature)));
+}
+
 /** Whether a rule's offer is redeemed for a code (and so checked on the server). */
 export function isRedeemable(rule: OfferRule): boolean {
   return REDEEMABLE_OFFERS.includes(rule.offer);

@@ -8,6 +8,8 @@ import {
   definitionVersion,
   deserializeSessionLane,
   deserializeUserLane,
+  evaluateSessionLane,
+  evaluateUserLane,
   type FeatureEngine,
   fromTrackerPayload,
   INITIAL_OFFER_STATE,
@@ -17,6 +19,7 @@ import {
   type OfferRule,
   type OfferState,
   type RejectReason,
+  ruleFeatures,
   serializeSessionLane,
   serializeUserLane,
   stepOffers,
@@ -130,6 +133,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   const { now } = options;
   const rules = options.rules ?? OFFER_RULES;
   const maxRecent = options.maxRecentEvents ?? 1_000;
+  const ruleFields = ruleFeatures(rules);
   const version = definitionVersion();
   let engine: FeatureEngine = createFeatureEngine();
   let userKey: string | null = null;
@@ -141,18 +145,37 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   let eventCount = 0;
   let lastEventId: string | null = null;
   let recent: SentPayload[] = [];
-  let values: Record<string, string> = {};
+  /** Every value at `evaluatedAtMs`; null when only the rules' fields were evaluated since (see `evaluate`). */
+  let values: Record<string, string> | null = {};
   /** What `tick` compares against; computed lazily so the per-event path does not pay for it. */
   let valuesSignature: string | null = '';
   let evaluatedAtMs = 0;
   let rebasedAtMs: number | null = null;
 
-  /** Evaluates the current lanes and steps the offers; returns the offers that fired. */
-  function evaluate(atMs: number): ActiveOffer[] {
-    const userValues = userKey === null ? null : engine.evaluateUser(userKey, atMs);
-    const sessionValues = sessionKey === null ? null : engine.evaluateSession(sessionKey, atMs);
-    const joined = joinFeatureValues(userValues?.values ?? new Map(), sessionValues?.values ?? new Map());
-    values = Object.fromEntries(joined);
+  /** The current lanes' values at `atMs`: every field, or only those in `only`. */
+  function laneValues(atMs: number, only?: ReadonlySet<string>): Map<string, string> {
+    const userLane = userKey === null ? undefined : engine.userLanes.get(userKey);
+    const sessionLane = sessionKey === null ? undefined : engine.sessionLanes.get(sessionKey);
+    return joinFeatureValues(
+      userLane === undefined ? new Map() : evaluateUserLane(userLane, atMs, only).values,
+      sessionLane === undefined ? new Map() : evaluateSessionLane(sessionLane, atMs, only).values,
+    );
+  }
+
+  /** Every value at `evaluatedAtMs`, built on first need after an event (once per snapshot, not per event). */
+  function currentValues(): Record<string, string> {
+    values ??= Object.fromEntries(laneValues(evaluatedAtMs));
+    return values;
+  }
+
+  /**
+   * Evaluates the current lanes and steps the offers; returns the offers that fired. Per event only
+   * the fields the rules read are evaluated (`full` false): the offer decision cannot wait, the rest
+   * of the values are built when a snapshot is taken.
+   */
+  function evaluate(atMs: number, full = true): ActiveOffer[] {
+    const joined = full ? laneValues(atMs) : laneValues(atMs, ruleFields);
+    values = full ? Object.fromEntries(joined) : null;
     evaluatedAtMs = atMs;
     if (sessionKey === null) return [];
     if (offerState.sessionKey !== sessionKey) {
@@ -178,7 +201,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   }
 
   function signature(): string {
-    return `${JSON.stringify(values)}|${offerState.holding.join(',')}|${offers.length}`;
+    return `${JSON.stringify(currentValues())}|${offerState.holding.join(',')}|${offers.length}`;
   }
 
   return {
@@ -200,7 +223,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         if (event.sessionKey !== null) sessionKey = event.sessionKey;
         lastEventId = event.eventId;
       }
-      const fired = evaluate(Math.max(now(), event.eventTimeMs));
+      const fired = evaluate(Math.max(now(), event.eventTimeMs), false);
       valuesSignature = null;
       return { ok: true, applied, fired };
     },
@@ -222,7 +245,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         definitionVersion: version,
         userKey,
         sessionKey,
-        values,
+        values: currentValues(),
         offerState,
         offers: offers.filter((offer) => !dismissed.includes(offer.ruleId)),
         dismissed,

@@ -52,20 +52,29 @@ const ROLLING_FIELDS = WINDOWS.map((spec) =>
   })),
 );
 
-/** Evaluates every user feature of a lane at `atMs`. Pure. */
-export function evaluateUserLane(lane: UserLane, atMs: number): LaneValues {
+/**
+ * Evaluates the user features of a lane at `atMs`: every one, or only the fields in `only` (the
+ * browser decides offers on every event from the few fields its rules read, and builds the rest
+ * once per snapshot). Windows no wanted field reads are not merged. Pure.
+ */
+export function evaluateUserLane(lane: UserLane, atMs: number, only?: ReadonlySet<string>): LaneValues {
   const out = emptyLaneValues();
-  const views: WindowView[] = [];
+  const wanted = (field: string) => only === undefined || only.has(field);
+  const views: (WindowView | undefined)[] = [];
+  const viewOf = (w: number): WindowView => {
+    views[w] ??= windowView(lane, w, atMs);
+    return views[w];
+  };
   for (let w = 0; w < WINDOWS.length; w++) {
-    const view = windowView(lane, w, atMs);
-    views.push(view);
+    const fields = (ROLLING_FIELDS[w] ?? []).filter(({ field }) => wanted(field));
+    if (fields.length === 0) continue;
+    const view = viewOf(w);
     const expiresAt = windowExpiresAtMs(lane, w);
-    for (const { def, field } of ROLLING_FIELDS[w] ?? [])
-      put(out, def, field, def.compute(view), expiresAt, view.overflow);
+    for (const { def, field } of fields) put(out, def, field, def.compute(view), expiresAt, view.overflow);
   }
   for (const def of USER_FEATURES) {
-    const w = WINDOWS.findIndex((spec) => spec.id === def.window);
-    const view = views[w] as WindowView;
+    if (!wanted(def.name)) continue;
+    const view = viewOf(WINDOWS.findIndex((spec) => spec.id === def.window));
     const raw = def.compute(view);
     // An unwindowed value lives until the tile of the event that set it leaves its window.
     const expiresAt =
@@ -106,11 +115,13 @@ export function evaluateUserLaneAsOf(lane: UserLane, eventId: string, atMs: numb
  * Evaluates every session feature of a lane at `atMs`. Pure. Session values do not change with time,
  * but they expire with their keys, 24 h after the session's last event: from then on there are none.
  */
-export function evaluateSessionLane(lane: SessionLane, atMs: number): LaneValues {
+export function evaluateSessionLane(lane: SessionLane, atMs: number, only?: ReadonlySet<string>): LaneValues {
   const out = emptyLaneValues();
   const expiresAt = sessionExpiresAtMs(lane);
   if (expiresAt !== null && atMs >= expiresAt) return out;
-  for (const def of SESSION_FEATURES) put(out, def, def.name, def.compute(lane), expiresAt, lane.overflow);
+  for (const def of SESSION_FEATURES) {
+    if (only === undefined || only.has(def.name)) put(out, def, def.name, def.compute(lane), expiresAt, lane.overflow);
+  }
   return out;
 }
 

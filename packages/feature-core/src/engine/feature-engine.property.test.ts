@@ -1,11 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ROLLING_FEATURES, USER_FEATURES } from '../definitions.js';
 import type { ShopperEvent } from '../event.js';
+import { rollingField } from '../keys.js';
+import { ruleFeatures } from '../rules.js';
 import { referenceKeyValues } from '../test-support/reference-model.js';
 import { arbitraryEvents, T0 } from '../test-support/shopper-events.js';
 import { deserializeSessionLane, deserializeUserLane, serializeSessionLane, serializeUserLane } from '../wire.js';
+import { evaluateUserLane } from './evaluate.js';
 import { createFeatureEngine } from './feature-engine.js';
 import { nextUserChangeAtMs } from './user-lane.js';
+
+const ALL_USER_FIELDS = [
+  ...ROLLING_FEATURES.flatMap((def) => def.windows.map((w) => rollingField(def.name, w))),
+  ...USER_FEATURES.map((def) => def.name),
+];
 
 function engineWith(events: readonly ShopperEvent[]) {
   const engine = createFeatureEngine();
@@ -63,6 +72,19 @@ describe('feature engine properties', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('evaluating only some fields gives exactly those fields of a full evaluation', () => {
+    fc.assert(
+      fc.property(arbitraryEvents(), evaluationTime, fc.subarray([...ALL_USER_FIELDS]), (events, atMs, picked) => {
+        const only = new Set([...picked, ...ruleFeatures()]);
+        for (const lane of engineWith(events).userLanes.values()) {
+          const full = [...evaluateUserLane(lane, atMs).values].filter(([field]) => only.has(field));
+          expect([...evaluateUserLane(lane, atMs, only).values]).toEqual(full);
+        }
+      }),
+      RUNS,
     );
   });
 
