@@ -25,7 +25,7 @@ Stages, in order (the first failure stops the run):
              then runs the whole stack as \`npm start\` does (infra/src/cli/stack.ts: Kafka with a
              temporary data dir, a fresh redis-server, the REST endpoint, the collector, the
              edge-aggregator and that store build, tracking on) on free ports, never the default
-             ones nor the machine's Redis on 6379; runs \`npx playwright test\` (e2e/) against it,
+             ones nor the machine's Redis on 6379; runs Playwright (e2e/) against it,
              then stops the stack with SIGTERM (its log is printed when anything fails)
 --only e2e (or a comma-separated list) runs just those stages, e.g. the end-to-end stage alone on a
 machine that is already bootstrapped.
@@ -67,6 +67,10 @@ const PLAYWRIGHT_COUNT = /^(\d+) (passed|failed|flaky|skipped|did not run)\b/;
 const E2E_DIST_DIR = '.next-e2e';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** The command a stage runs right now (stopped with the stack when a signal ends the run). */
+/** @type {import('node:child_process').ChildProcess | null} */
+let activeStage = null;
+
 /**
  * Runs a command, echoing its output, and resolves with the last line matching the totals pattern.
  * @param {string} command
@@ -76,6 +80,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 function stage(command, args, { env = process.env, onLine = () => {} } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+    activeStage = child;
     let totals = null;
     let pending = '';
     child.stdout.on('data', (chunk) => {
@@ -299,13 +304,28 @@ async function endToEnd() {
     log.info('e2e: starting the stack (infra/src/cli/stack.ts) on free ports, tracking on');
     const started = startE2eStack(env, stackOutput);
     stack = started.stack;
+    // Stopped by a signal (Ctrl-C, a CI timeout): stop the stack first, so no broker or redis-server
+    // outlives the run (the stack stops its parts on SIGTERM; a second one is ignored).
+    const running = stack;
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      process.once(signal, () => {
+        log.fail(`e2e: ${signal}: stopping Playwright and the stack`);
+        if (activeStage !== null && activeStage.exitCode === null) activeStage.kill('SIGTERM');
+        void stopChild(running, 60_000).finally(() => {
+          rmSync(kafkaDataDir, { recursive: true, force: true });
+          process.exit(signal === 'SIGINT' ? 130 : 143);
+        });
+      });
+    }
     const table = await timed('stack start', () => started.ready());
     for (const line of table) log.info(`e2e: ${line.trim()}`);
 
     const storeUrl = `http://127.0.0.1:${env.STORE_PORT}`;
-    log.info(`e2e: npx playwright test against ${storeUrl}`);
+    log.info(`e2e: playwright test against ${storeUrl}`);
     await timed('playwright', () =>
-      stage('npx', ['--no-install', 'playwright', 'test'], {
+      // Node with Playwright's CLI, not `npx playwright` (npm and a shell between): a SIGTERM reaches
+      // Playwright's runner itself, which closes its browsers.
+      stage(process.execPath, [join(repoRoot, 'node_modules', '@playwright', 'test', 'cli.js'), 'test'], {
         env: {
           ...env,
           STORE_E2E_URL: storeUrl,
