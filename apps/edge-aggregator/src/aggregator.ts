@@ -11,7 +11,7 @@
  *   whose Kafka offset is committed only after Redis acknowledged the checkpoint covering it.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_CONFIG, definitionVersion, isUserLaneEvent } from '@tandem/feature-core';
+import { definitionVersion, isUserLaneEvent } from '@tandem/feature-core';
 import {
   type Admin,
   type Consumer,
@@ -127,7 +127,7 @@ async function publishLaneLayout(
 export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator> {
   const { config, store, metrics, log } = deps;
   const now = deps.now ?? Date.now;
-  const version = definitionVersion(DEFAULT_CONFIG);
+  const version = definitionVersion(config.engine);
   const kafka = new Kafka({
     clientId: `tandem-aggregator-${randomUUID().slice(0, 8)}`,
     brokers: config.brokers,
@@ -207,7 +207,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
         kind,
         partition,
         store,
-        config: DEFAULT_CONFIG,
+        config: config.engine,
         definitionVersion: version,
         checkpointIntervalMs: config.checkpointIntervalMs,
         now,

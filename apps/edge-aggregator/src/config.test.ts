@@ -27,6 +27,14 @@ describe('loadConfig', () => {
       checkpointIntervalMs: 5000,
       sessionTimeoutMs: 6000,
       logLevel: 'info',
+      engine: { baseCurrency: 'USD', fxRates: {} },
+    });
+  });
+
+  it('reads the base currency and rates of money features', () => {
+    expect(loadConfig({ ...BASE, BASE_CURRENCY: 'EUR', FX_RATES: ' USD=0.92, GBP=1.17 ' }).engine).toEqual({
+      baseCurrency: 'EUR',
+      fxRates: { USD: 0.92, GBP: 1.17 },
     });
   });
 
@@ -68,6 +76,9 @@ describe('loadConfig', () => {
     ['CHECKPOINT_INTERVAL_MS', '99'],
     ['SESSION_TIMEOUT_MS', 'soon'],
     ['LOG_LEVEL', 'warn'],
+    ['BASE_CURRENCY', 'euro'],
+    ['FX_RATES', 'EUR'],
+    ['FX_RATES', 'EUR=-1'],
   ];
   for (const [name, value] of invalid) {
     it(`names ${name} when it is '${value}'`, () => {

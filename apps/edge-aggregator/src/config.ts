@@ -4,6 +4,7 @@
  * start and printed as a summary. A managed Kafka, Upstash cloud or a real Snowplow pipeline needs no
  * code change, only these variables.
  */
+import type { EngineConfig } from '@tandem/feature-core';
 import { INPUT_FORMATS, type InputFormat } from './input-decoder.js';
 import type { TransportName } from './redis/transport.js';
 
@@ -39,6 +40,13 @@ export const AGGREGATOR_ENV_DEFAULTS = {
   SESSION_TIMEOUT_MS: '6000',
   /** `info` or `debug`. */
   LOG_LEVEL: 'info',
+  /**
+   * ISO 4217 currency of every money feature. Part of the definition version: the store's browser
+   * features must use the same (the demo shop counts in EUR; `npm start` sets it).
+   */
+  BASE_CURRENCY: 'USD',
+  /** Rates to the base currency, e.g. `EUR=1.08,GBP=1.27`; money in a currency with none is left out. */
+  FX_RATES: '',
 } as const satisfies Record<string, string>;
 
 export type AggregatorEnvName = keyof typeof AGGREGATOR_ENV_DEFAULTS;
@@ -56,6 +64,7 @@ export interface AggregatorConfig {
   readonly redisUrl: string;
   readonly restUrl: string;
   readonly restToken: string;
+  readonly engine: EngineConfig;
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly checkpointIntervalMs: number;
@@ -123,7 +132,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
     checkpointIntervalMs: integer('CHECKPOINT_INTERVAL_MS', get('CHECKPOINT_INTERVAL_MS'), 100, 600_000),
     sessionTimeoutMs: integer('SESSION_TIMEOUT_MS', get('SESSION_TIMEOUT_MS'), 6_000, 300_000),
     logLevel: oneOf('LOG_LEVEL', get('LOG_LEVEL'), ['info', 'debug']),
+    engine: engineConfig(get('BASE_CURRENCY'), get('FX_RATES')),
   };
+}
+
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+
+/** BASE_CURRENCY and FX_RATES as feature-core's engine settings. */
+function engineConfig(baseCurrency: string, fxRates: string): EngineConfig {
+  if (!CURRENCY_CODE.test(baseCurrency))
+    throw new ConfigError(`BASE_CURRENCY: '${baseCurrency}' is not an ISO 4217 code`);
+  const rates: Record<string, number> = {};
+  for (const entry of fxRates
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
+    const [code = '', rate = ''] = entry.split('=').map((part) => part.trim());
+    const value = Number(rate);
+    if (!CURRENCY_CODE.test(code) || !(value > 0) || !Number.isFinite(value))
+      throw new ConfigError(`FX_RATES: '${entry}' is not CODE=rate (e.g. EUR=1.08)`);
+    rates[code] = value;
+  }
+  return { baseCurrency, fxRates: rates };
 }
 
 /** One line per setting, secrets redacted, for the start-up log. */
@@ -141,5 +171,12 @@ export function describeConfig(config: AggregatorConfig): Record<string, string 
     metrics: `http://${config.metricsHost}:${config.metricsPort}/metrics`,
     checkpointIntervalMs: config.checkpointIntervalMs,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    money: `${config.engine.baseCurrency}${
+      Object.keys(config.engine.fxRates).length > 0
+        ? ` (rates ${Object.entries(config.engine.fxRates)
+            .map(([c, r]) => `${c}=${r}`)
+            .join(',')})`
+        : ''
+    }`,
   };
 }

@@ -18,7 +18,6 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   createFeatureEngine,
-  DEFAULT_CONFIG,
   definitionVersion,
   evaluateSessionLane,
   evaluateUserLane,
@@ -226,8 +225,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   const dryRun = options.dryRun === true;
   const progress = options.onProgress ?? (() => {});
   const groupId = `tandem-replay-${randomUUID().slice(0, 12)}`;
-  const engine = createFeatureEngine(DEFAULT_CONFIG);
-  const version = definitionVersion(DEFAULT_CONFIG);
+  const engine = createFeatureEngine(config.engine);
+  const version = definitionVersion(config.engine);
 
   const dead: Partial<Record<DeadLetterReason, number>> = {};
   let applied = 0;

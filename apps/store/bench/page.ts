@@ -79,7 +79,7 @@ const PRODUCTS: ProductRef[] = Array.from({ length: 30 }, (_, i) => ({
   category: CATEGORIES[i % CATEGORIES.length] as string,
   brand: 'Tandem',
   price: 10 + ((i * 37) % 190),
-  currency: 'USD',
+  currency: 'EUR',
 }));
 
 let client: FeatureClient | null = null;
@@ -109,7 +109,7 @@ function cartOf(lines: readonly CartLine[]) {
   return {
     cartId: 'cart-bench',
     totalValue: Math.round(lines.reduce((sum, l) => sum + l.price * l.quantity, 0) * 100) / 100,
-    currency: 'USD',
+    currency: 'EUR',
     lines,
   };
 }
@@ -163,7 +163,7 @@ function trackNext(): string {
       t.transaction({
         orderId: `order-${++orders}`,
         revenue: cart.totalValue,
-        currency: 'USD',
+        currency: 'EUR',
         paymentMethod: 'card',
         totalQuantity: lines.length,
         lines,

@@ -135,6 +135,9 @@ const APPS: readonly AppSpec[] = [
     url: `http://${process.env.METRICS_HOST ?? '127.0.0.1'}:${process.env.METRICS_PORT ?? '9464'}/metrics`,
     note: 'edge-aggregator: features to Redis (/healthz, /metrics)',
     readyLine: /listening on/,
+    // The demo shop prices in EUR, and the browser's features count money in it
+    // (apps/store/src/features/engine-config.ts): the server's must too, or their versions differ.
+    env: { BASE_CURRENCY: process.env.BASE_CURRENCY ?? 'EUR' },
   },
   {
     name: 'store',

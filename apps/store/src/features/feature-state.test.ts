@@ -1,12 +1,7 @@
-import {
-  createFeatureEngine,
-  definitionVersion,
-  fromTrackerPayload,
-  serializeSessionLane,
-  serializeUserLane,
-} from '@tandem/feature-core';
+import { createFeatureEngine, fromTrackerPayload, serializeSessionLane, serializeUserLane } from '@tandem/feature-core';
 import { describe, expect, it } from 'vitest';
 import type { SentPayload } from '../tracking/feed-plugin.js';
+import { STORE_DEFINITION_VERSION, STORE_ENGINE_CONFIG } from './engine-config.js';
 import { createFeatureState, type ServerLanes } from './feature-state.js';
 import { payload, productView, SHOPPER } from './test-payloads.js';
 
@@ -33,7 +28,7 @@ describe('feature state (payload → values → offers)', () => {
     expect(state.ingest(payload('page_view', T0)).ok).toBe(true);
     expect(state.ingest(productView('sku-1', 30, T0 + 500)).ok).toBe(true);
     const snap = state.snapshot();
-    expect(snap.definitionVersion).toBe(definitionVersion());
+    expect(snap.definitionVersion).toBe(STORE_DEFINITION_VERSION);
     expect(snap.userKey).toBe('duid-shopper-1');
     expect(snap.values.product_view_count_5m).toBe('1');
     expect(snap.values.session_page_count).toBeDefined();
@@ -75,8 +70,8 @@ describe('feature state (payload → values → offers)', () => {
     const state = createFeatureState({ now: c.now });
     state.ingest(
       payload('add_to_cart', c.now(), {
-        products: [{ id: 'sku-2', category: 'Shoes', price: 189.99, currency: 'USD', quantity: 1 }],
-        cart: { total_value: 189.99, currency: 'USD', cart_id: 'cart-1' },
+        products: [{ id: 'sku-2', category: 'Shoes', price: 189.99, currency: 'EUR', quantity: 1 }],
+        cart: { total_value: 189.99, currency: 'EUR', cart_id: 'cart-1' },
       }),
     );
     expect(state.snapshot().offers).toEqual([]);
@@ -111,8 +106,8 @@ describe('feature state (payload → values → offers)', () => {
     const state = createFeatureState({ now: c.now });
     state.ingest(
       payload('add_to_cart', c.now(), {
-        products: [{ id: 'sku-2', category: 'Shoes', price: 189.99, currency: 'USD', quantity: 1 }],
-        cart: { total_value: 189.99, currency: 'USD', cart_id: 'cart-1' },
+        products: [{ id: 'sku-2', category: 'Shoes', price: 189.99, currency: 'EUR', quantity: 1 }],
+        cart: { total_value: 189.99, currency: 'EUR', cart_id: 'cart-1' },
       }),
     );
     const addId = state.snapshot().lastEventId;
@@ -128,8 +123,8 @@ describe('feature state (payload → values → offers)', () => {
 });
 
 /** The server's lanes after `payloads`, as GET /api/features/state answers them. */
-function serverLanes(payloads: readonly SentPayload[], version = definitionVersion()): ServerLanes {
-  const engine = createFeatureEngine();
+function serverLanes(payloads: readonly SentPayload[], version = STORE_DEFINITION_VERSION): ServerLanes {
+  const engine = createFeatureEngine(STORE_ENGINE_CONFIG);
   for (const p of payloads) {
     const decoded = fromTrackerPayload(p);
     if (decoded.ok) engine.apply(decoded.value);
@@ -150,8 +145,8 @@ describe('rebase on the server snapshot', () => {
   const shared = [productView('sku-1', 20, t(1)), productView('sku-2', 30, t(2))];
   // Known only to the server: an order tracked by the store's server (its beacon blocked here).
   const serverOnly = payload('transaction', t(3), {
-    transaction: { transaction_id: 'TS-1', revenue: 50, currency: 'USD', payment_method: 'card', total_quantity: 1 },
-    products: [{ id: 'sku-1', category: 'Shoes', price: 50, currency: 'USD', quantity: 1 }],
+    transaction: { transaction_id: 'TS-1', revenue: 50, currency: 'EUR', payment_method: 'card', total_quantity: 1 },
+    products: [{ id: 'sku-1', category: 'Shoes', price: 50, currency: 'EUR', quantity: 1 }],
   });
   // Newer than the server's snapshot: only the browser has it so far.
   const browserOnly = productView('sku-3', 90, t(4));
@@ -192,7 +187,7 @@ describe('rebase on the server snapshot', () => {
     });
     expect(
       browser.rebase({
-        definitionVersion: definitionVersion(),
+        definitionVersion: STORE_DEFINITION_VERSION,
         userKey: SHOPPER.domainUserId,
         sessionKey: null,
         user: null,

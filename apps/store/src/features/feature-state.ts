@@ -8,6 +8,7 @@ import {
   definitionVersion,
   deserializeSessionLane,
   deserializeUserLane,
+  type EngineConfig,
   evaluateSessionLane,
   evaluateUserLane,
   type FeatureEngine,
@@ -25,6 +26,7 @@ import {
   stepOffers,
 } from '@tandem/feature-core';
 import type { SentPayload } from '../tracking/feed-plugin.js';
+import { STORE_ENGINE_CONFIG } from './engine-config.js';
 
 /** An offer that fired in the current session and was not dismissed. */
 export interface ActiveOffer {
@@ -105,6 +107,8 @@ export interface FeatureStateOptions {
   /** How many recent payloads to keep for the rebase. */
   readonly maxRecentEvents?: number;
   readonly rules?: readonly OfferRule[];
+  /** Engine settings (base currency); default the shop's, STORE_ENGINE_CONFIG. */
+  readonly config?: EngineConfig;
 }
 
 export interface FeatureState {
@@ -134,8 +138,9 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   const rules = options.rules ?? OFFER_RULES;
   const maxRecent = options.maxRecentEvents ?? 1_000;
   const ruleFields = ruleFeatures(rules);
-  const version = definitionVersion();
-  let engine: FeatureEngine = createFeatureEngine();
+  const config = options.config ?? STORE_ENGINE_CONFIG;
+  const version = definitionVersion(config);
+  let engine: FeatureEngine = createFeatureEngine(config);
   let userKey: string | null = null;
   let sessionKey: string | null = null;
   let latestEventTimeMs = Number.NEGATIVE_INFINITY;
@@ -275,7 +280,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
       };
     },
     restore(persisted) {
-      const next = createFeatureEngine();
+      const next = createFeatureEngine(config);
       for (const text of persisted.userLanes) {
         const lane = deserializeUserLane(text);
         if (!lane.ok) throw new Error(`persisted user lane: ${lane.detail}`);
@@ -315,7 +320,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
       if (userLane?.ok === false) return { rebased: false, reason: `server user lane: ${userLane.detail}` };
       if (sessionLane?.ok === false) return { rebased: false, reason: `server session lane: ${sessionLane.detail}` };
       if (userLane === null && sessionLane === null) return { rebased: false, reason: 'the server has no state yet' };
-      const next = createFeatureEngine();
+      const next = createFeatureEngine(config);
       for (const lane of engine.userLanes.values())
         if (userLane?.value.userKey !== lane.userKey) next.restoreUserLane(lane);
       for (const lane of engine.sessionLanes.values())

@@ -7,8 +7,9 @@
  * An IndexedDB transaction commits as soon as its code awaits anything else, so the record is built
  * completely (lanes serialized) before the single `put` is issued.
  */
-import { definitionVersion } from '@tandem/feature-core';
+
 import { type IDBPDatabase, openDB } from 'idb';
+import { STORE_DEFINITION_VERSION } from './engine-config.js';
 import { PERSISTED_SCHEMA_VERSION, type PersistedFeatures } from './feature-state.js';
 
 /** Where the record lives. A backend is any store of one record; IndexedDB in the browser. */
@@ -65,7 +66,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Classifies a stored record against the running definition version. Pure. `stale` covers another
  * schema, another definition version, and anything not shaped like a record of ours.
  */
-export function classifyPersisted(raw: unknown, expectedVersion: string = definitionVersion()): ReadOutcome {
+export function classifyPersisted(raw: unknown, expectedVersion: string = STORE_DEFINITION_VERSION): ReadOutcome {
   if (raw === undefined || raw === null) return { kind: 'empty' };
   if (!isRecord(raw)) return { kind: 'stale', reason: 'not an object' };
   if (raw.schema !== PERSISTED_SCHEMA_VERSION) return { kind: 'stale', reason: `schema ${String(raw.schema)}` };
@@ -85,7 +86,7 @@ export function classifyPersisted(raw: unknown, expectedVersion: string = defini
 export async function loadPersisted(
   backend: StateBackend,
   restore: (state: PersistedFeatures) => void,
-  expectedVersion: string = definitionVersion(),
+  expectedVersion: string = STORE_DEFINITION_VERSION,
 ): Promise<ReadOutcome> {
   const outcome = classifyPersisted(await backend.read(), expectedVersion);
   if (outcome.kind === 'stale') {

@@ -18,5 +18,5 @@ export function payload(type: EventSpec['type'], timeMs: number, extra: Partial<
 
 /** A product view of a product priced `price`. */
 export function productView(id: string, price: number, timeMs: number): SentPayload {
-  return payload('product_view', timeMs, { products: [{ id, category: 'Shoes', price, currency: 'USD' }] });
+  return payload('product_view', timeMs, { products: [{ id, category: 'Shoes', price, currency: 'EUR' }] });
 }

@@ -4,7 +4,6 @@
  */
 import {
   createFeatureEngine,
-  definitionVersion,
   evaluateRule,
   evaluateUserLane,
   OFFER_RULES,
@@ -19,12 +18,13 @@ import { type EnsuredRedis, ensureRedis } from '@tandem/infra/redis';
 import { createRestEndpoint, type RestEndpoint } from '@tandem/infra/rest';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_DEFINITION_VERSION, STORE_ENGINE_CONFIG } from '../features/engine-config';
 import { createLaneSnapshotReader, type LaneSnapshotReader } from './lane-snapshots';
 import { type RedeemDeps, redeemResponse, spendOfferCode } from './redeem-api';
 
 const KEY = 'redeem-test-signing-key-0123456789abcdefghij';
 const GROUP = 'tandem-features';
-const LAYOUT = { group: GROUP, partitions: { user: 6, session: 6 }, definitionVersion: definitionVersion() };
+const LAYOUT = { group: GROUP, partitions: { user: 6, session: 6 }, definitionVersion: STORE_DEFINITION_VERSION };
 const ALICE = 'aaaaaaaa-0000-4000-8000-0000000000a1';
 const BOB = 'bbbbbbbb-0000-4000-8000-0000000000b1';
 const SID = 'aaaaaaaa-5555-4000-8000-0000000000a2';
@@ -37,7 +37,7 @@ const view = (n: number, price: number, duid = ALICE): EventSpec => ({
   domainUserId: duid,
   sessionId: SID,
   type: 'product_view',
-  products: [{ id: `sku-${n}`, category: 'Shoes', price, currency: 'USD' }],
+  products: [{ id: `sku-${n}`, category: 'Shoes', price, currency: 'EUR' }],
 });
 const cart = (n: number, type: 'add_to_cart' | 'remove_from_cart', total: number, duid = ALICE): EventSpec => ({
   eventId: uuid(700_000 + n),
@@ -45,8 +45,8 @@ const cart = (n: number, type: 'add_to_cart' | 'remove_from_cart', total: number
   domainUserId: duid,
   sessionId: SID,
   type,
-  products: [{ id: `sku-${n}`, category: 'Shoes', price: 40, currency: 'USD' }],
-  cart: { total_value: total, currency: 'USD' },
+  products: [{ id: `sku-${n}`, category: 'Shoes', price: 40, currency: 'EUR' }],
+  cart: { total_value: total, currency: 'EUR' },
 });
 
 /** Alice: four views (20 → 60), then she shopped on and added to cart; Bob viewed one product. */
@@ -56,7 +56,7 @@ const [, , , fourthView, addToCart] = ALICE_EVENTS as [EventSpec, EventSpec, Eve
 const discount = OFFER_RULES.find((rule) => rule.id === 'price_sensitive_browser');
 
 function laneOf(specs: readonly EventSpec[]) {
-  const engine = createFeatureEngine();
+  const engine = createFeatureEngine(STORE_ENGINE_CONFIG);
   for (const spec of specs) {
     const decoded = fromEnrichedTsv(enrichedTsv(spec));
     if (!decoded.ok) throw new Error(decoded.detail);

@@ -7,8 +7,8 @@
  * shopper's browser. One code per shopper, session and rule: asking again returns the same code.
  * Use at checkout: verify the code for this browser, then mark it used (SET NX), once.
  */
-import { definitionVersion } from '@tandem/feature-core';
 import type { Redis } from '@upstash/redis';
+import { STORE_DEFINITION_VERSION } from '../features/engine-config';
 import { requestCookies, shopperKeys } from './features-api';
 import { jsonError, readJsonBody } from './http';
 import type { LaneSnapshotReader } from './lane-snapshots';
@@ -72,9 +72,9 @@ export async function redeemResponse(deps: RedeemDeps, userId: string | null, re
     const deadline = now() + (deps.waitMs ?? REDEEM_WAIT_MS);
     for (;;) {
       const snapshot = await lanes.read(keys);
-      if (snapshot.layout !== null && snapshot.layout.definitionVersion !== definitionVersion()) {
+      if (snapshot.layout !== null && snapshot.layout.definitionVersion !== STORE_DEFINITION_VERSION) {
         log(
-          `lane snapshots are of definition ${snapshot.layout.definitionVersion}, this store runs ${definitionVersion()}`,
+          `lane snapshots are of definition ${snapshot.layout.definitionVersion}, this store runs ${STORE_DEFINITION_VERSION}`,
         );
         return jsonError(503, 'unavailable', 'Offers cannot be checked right now.');
       }

@@ -55,7 +55,7 @@ const driver: PageDriver = {
       category: 'Shoes',
       brand: 'Tandem',
       price,
-      currency: 'USD',
+      currency: 'EUR',
     });
   },
   pageView(title) {
