@@ -135,8 +135,8 @@ function serverLanes(payloads: readonly SentPayload[], version = STORE_DEFINITIO
     definitionVersion: version,
     userKey: SHOPPER.domainUserId,
     sessionKey: SHOPPER.sessionId,
-    user: user === undefined ? null : serializeUserLane(user),
-    session: session === undefined ? null : serializeSessionLane(session),
+    user: user === undefined ? null : serializeUserLane(user, STORE_ENGINE_CONFIG),
+    session: session === undefined ? null : serializeSessionLane(session, STORE_ENGINE_CONFIG),
   };
 }
 

@@ -266,8 +266,8 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         schema: PERSISTED_SCHEMA_VERSION,
         definitionVersion: version,
         savedAtMs: now(),
-        userLanes: [...engine.userLanes.values()].map((lane) => serializeUserLane(lane)),
-        sessionLanes: [...engine.sessionLanes.values()].map((lane) => serializeSessionLane(lane)),
+        userLanes: [...engine.userLanes.values()].map((lane) => serializeUserLane(lane, config)),
+        sessionLanes: [...engine.sessionLanes.values()].map((lane) => serializeSessionLane(lane, config)),
         userKey,
         sessionKey,
         latestEventTimeMs,
@@ -282,12 +282,12 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
     restore(persisted) {
       const next = createFeatureEngine(config);
       for (const text of persisted.userLanes) {
-        const lane = deserializeUserLane(text);
+        const lane = deserializeUserLane(text, config);
         if (!lane.ok) throw new Error(`persisted user lane: ${lane.detail}`);
         next.restoreUserLane(lane.value);
       }
       for (const text of persisted.sessionLanes) {
-        const lane = deserializeSessionLane(text);
+        const lane = deserializeSessionLane(text, config);
         if (!lane.ok) throw new Error(`persisted session lane: ${lane.detail}`);
         next.restoreSessionLane(lane.value);
       }
@@ -315,8 +315,8 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         };
       // The server answers for the identity of the request's cookies, which is this browser's.
       if (userKey !== null && server.userKey !== userKey) return { rebased: false, reason: 'another user key' };
-      const userLane = server.user === null ? null : deserializeUserLane(server.user);
-      const sessionLane = server.session === null ? null : deserializeSessionLane(server.session);
+      const userLane = server.user === null ? null : deserializeUserLane(server.user, config);
+      const sessionLane = server.session === null ? null : deserializeSessionLane(server.session, config);
       if (userLane?.ok === false) return { rebased: false, reason: `server user lane: ${userLane.detail}` };
       if (sessionLane?.ok === false) return { rebased: false, reason: `server session lane: ${sessionLane.detail}` };
       if (userLane === null && sessionLane === null) return { rebased: false, reason: 'the server has no state yet' };

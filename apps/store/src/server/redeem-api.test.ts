@@ -74,7 +74,7 @@ let lanes: LaneSnapshotReader;
 
 async function writeLane(specs: readonly EventSpec[]): Promise<void> {
   const lane = laneOf(specs);
-  await client.set(laneSnapshotKey(LAYOUT, 'user', lane.userKey), serializeUserLane(lane));
+  await client.set(laneSnapshotKey(LAYOUT, 'user', lane.userKey), serializeUserLane(lane, STORE_ENGINE_CONFIG));
 }
 
 const deps = (overrides: Partial<RedeemDeps> = {}): RedeemDeps => ({
@@ -218,5 +218,20 @@ describe('POST /api/offers/redeem', () => {
       body: JSON.stringify(honest),
     });
     expect((await redeemResponse(deps(), null, noCookie)).status).toBe(403);
+  });
+
+  it('answers 503, not a refusal, when the server’s snapshot is of another definition', async () => {
+    const frank = 'ffffffff-0000-4000-8000-0000000000f1';
+    const events = [view(51, 20, frank), view(52, 30, frank), view(53, 45, frank), view(54, 60, frank)];
+    // Written by an aggregator counting money in USD, while the shop counts in EUR.
+    const lane = laneOf(events);
+    await client.set(laneSnapshotKey(LAYOUT, 'user', frank), serializeUserLane(lane));
+    const last = events[3] as EventSpec;
+    const response = await redeem(frank, {
+      ruleId: 'price_sensitive_browser',
+      eventId: last.eventId,
+      firedAtMs: last.timeMs,
+    });
+    expect(response.status).toBe(503);
   });
 });

@@ -79,6 +79,10 @@ export async function redeemResponse(deps: RedeemDeps, userId: string | null, re
         return jsonError(503, 'unavailable', 'Offers cannot be checked right now.');
       }
       const check = checkClaim(rule, claim, snapshot.user, now());
+      if (check.kind === 'unavailable') {
+        log(`cannot check ${rule.id} for ${keys.userKey}: ${check.reason}`);
+        return jsonError(503, 'unavailable', 'Offers cannot be checked right now.');
+      }
       if (check.kind === 'refused') {
         log(`refused ${rule.id} for ${keys.userKey} at event ${claim.eventId}: ${check.reason}`);
         return jsonError(403, 'refused', 'This offer could not be confirmed for your session.');

@@ -15,6 +15,7 @@ import {
   OFFER_RULES,
   type OfferRule,
 } from '@tandem/feature-core';
+import { STORE_ENGINE_CONFIG } from '../features/engine-config';
 
 export interface RedemptionClaim {
   readonly ruleId: string;
@@ -58,7 +59,9 @@ export type ClaimCheck =
     }
   /** E is not in the server's lane yet (the snapshot trails the stream by a few seconds): wait. */
   | { readonly kind: 'pending' }
-  | { readonly kind: 'refused'; readonly reason: string };
+  | { readonly kind: 'refused'; readonly reason: string }
+  /** The server's own state cannot be read (another definition version, a corrupt snapshot): not the shopper's fault. */
+  | { readonly kind: 'unavailable'; readonly reason: string };
 
 /** Checks `claim` against the shopper's user lane snapshot (feature-core wire format) at `nowMs`. */
 export function checkClaim(
@@ -70,8 +73,8 @@ export function checkClaim(
   if (claim.firedAtMs > nowMs + MAX_FUTURE_SKEW_MS) return { kind: 'refused', reason: 'fired in the future' };
   if (claim.firedAtMs < nowMs - MAX_CLAIM_AGE_MS) return { kind: 'refused', reason: 'claim too old' };
   if (laneWire === null) return { kind: 'pending' };
-  const lane = deserializeUserLane(laneWire);
-  if (!lane.ok) return { kind: 'refused', reason: `unreadable lane snapshot: ${lane.detail}` };
+  const lane = deserializeUserLane(laneWire, STORE_ENGINE_CONFIG);
+  if (!lane.ok) return { kind: 'unavailable', reason: `unreadable lane snapshot: ${lane.detail}` };
   const asOf = evaluateUserLaneAsOf(lane.value, claim.eventId, claim.firedAtMs);
   if (asOf === null) return { kind: 'pending' };
   // The rule fired at or after its event; an earlier claimed time is read as the event's own.
