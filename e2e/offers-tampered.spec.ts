@@ -7,18 +7,7 @@
  * Needs the whole stack of `npm test`'s end-to-end stage (collector, Kafka, aggregator, Redis).
  */
 import { expect, type Page, test } from '@playwright/test';
-
-const offersRegion = (page: Page) => page.getByRole('region', { name: 'Offers for you' });
-
-async function viewProduct(page: Page, category: string, product: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: category, exact: true }).click();
-  await expect(page.getByRole('heading', { level: 1, name: category })).toBeVisible();
-  await page
-    .getByRole('link', { name: new RegExp(product) })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { level: 1, name: product })).toBeVisible();
-}
+import { offersRegion, viewProduct } from './support/shop.js';
 
 /** The product views the worker applied, oldest first: event id and true timestamp. */
 async function productViews(page: Page): Promise<{ eid: string; ttm: number }[]> {

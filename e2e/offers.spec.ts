@@ -18,22 +18,7 @@
  * the spec waits the real minute (about 65 s of this test's time).
  */
 import { expect, type Page, test } from '@playwright/test';
-
-const cartLink = (page: Page) => page.getByRole('link', { name: /^Cart, \d+ items?$/ });
-const offersRegion = (page: Page) => page.getByRole('region', { name: 'Offers for you' });
-const drawerToggle = (page: Page) => page.getByRole('button', { name: /^Why this offer\?/ });
-const drawer = (page: Page) => page.getByRole('region', { name: 'Your live features' });
-
-/** Opens a product from its category page (client-side navigation: the page and its worker client stay). */
-async function viewProduct(page: Page, category: string, product: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: category, exact: true }).click();
-  await expect(page.getByRole('heading', { level: 1, name: category })).toBeVisible();
-  await page
-    .getByRole('link', { name: new RegExp(product) })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { level: 1, name: product })).toBeVisible();
-}
+import { cartLink, drawer, drawerToggle, featureRow, offersRegion, viewProduct } from './support/shop.js';
 
 /** The discount rule: ≥ 4 distinct products in 5 min, no add to cart, highest price ≥ 2 × lowest. */
 async function browseWidePriceRange(page: Page): Promise<void> {
@@ -42,9 +27,6 @@ async function browseWidePriceRange(page: Page): Promise<void> {
   await viewProduct(page, 'Watches', 'Field Watch 38'); // €199.00
   await viewProduct(page, 'Jackets', 'Down Parka'); // €320.00
 }
-
-/** The drawer's row of `field`: its cells are browser, server, agreement. */
-const featureRow = (page: Page, field: string) => drawer(page).locator(`tr[data-field="${field}"]`);
 
 /** Loads the home page of a shop with tracking (and so the feature worker) on. */
 async function openShop(page: Page): Promise<void> {

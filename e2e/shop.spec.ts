@@ -5,8 +5,7 @@
  * through the store's /t proxy to the collector: the shop works the same whatever tracking does.
  */
 import { expect, type Locator, type Page, test } from '@playwright/test';
-
-const cartLink = (page: Page) => page.getByRole('link', { name: /^Cart, \d+ items?$/ });
+import { cartLink } from './support/shop.js';
 
 /** Presses Tab until `target` has focus (at most `max` times); fails if it never does. */
 async function tabTo(page: Page, target: Locator, max = 80): Promise<void> {

@@ -15,6 +15,7 @@
  */
 import { expect, type Page, test } from '@playwright/test';
 import { FEATURE_DEFINITIONS, fromTrackerPayload, isUserLaneEvent, rollingField } from '@tandem/feature-core';
+import { cartLink } from './support/shop.js';
 import { e2eStack, eventually, featureHashes, watchEnrichedTopic } from './support/stack.js';
 
 const stack = e2eStack();
@@ -91,8 +92,6 @@ function pick(values: Readonly<Record<string, string>>, fields: readonly string[
   for (const field of fields) if (values[field] !== undefined) out[field] = values[field];
   return out;
 }
-
-const cartLink = (page: Page) => page.getByRole('link', { name: /^Cart, \d+ items?$/ });
 
 test.describe('tracking on: the page, the worker, Kafka and Redis agree', () => {
   test('a shop journey reaches Kafka with the worker’s event ids, and Redis holds the worker’s values', async ({

@@ -29,6 +29,8 @@ import {
 let root: string;
 const file = () => join(root, '.env.local');
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** The mechanism is tested on one secret; the list the stack generates is checked on its own. */
+const TOKEN = LOCAL_SECRETS.filter((secret) => secret.name === 'UPSTASH_REDIS_REST_TOKEN');
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'tandem-env-local-'));
@@ -39,8 +41,15 @@ afterEach(() => {
 });
 
 describe('ensureLocalSecrets', () => {
+  it('generates every secret of the stack: the REST token and the offer signing key', () => {
+    expect(LOCAL_SECRETS.map((secret) => secret.name)).toEqual(['UPSTASH_REDIS_REST_TOKEN', 'OFFER_SIGNING_KEY']);
+    const { generated, values } = ensureLocalSecrets({ root, env: {} });
+    expect(generated).toEqual(['UPSTASH_REDIS_REST_TOKEN', 'OFFER_SIGNING_KEY']);
+    expect(values.OFFER_SIGNING_KEY).toMatch(TOKEN_SHAPE);
+  });
+
   it('generates each missing secret once, as 32 random bytes in base64url, in a 0600 file', () => {
-    const first = ensureLocalSecrets({ root, env: {} });
+    const first = ensureLocalSecrets({ root, env: {}, secrets: TOKEN });
     expect(first.path).toBe(file());
     expect(first.generated).toEqual(['UPSTASH_REDIS_REST_TOKEN']);
     const token = first.values.UPSTASH_REDIS_REST_TOKEN as string;
@@ -51,7 +60,7 @@ describe('ensureLocalSecrets', () => {
 
     // Idempotent: nothing generated, the file untouched byte for byte, no lock or temp file left.
     const text = readFileSync(file(), 'utf8');
-    const second = ensureLocalSecrets({ root, env: {} });
+    const second = ensureLocalSecrets({ root, env: {}, secrets: TOKEN });
     expect(second.generated).toEqual([]);
     expect(second.values.UPSTASH_REDIS_REST_TOKEN).toBe(token);
     expect(readFileSync(file(), 'utf8')).toBe(text);
@@ -66,12 +75,12 @@ describe('ensureLocalSecrets', () => {
       "export OTHER='kept as is'",
     ].join('\n');
     writeFileSync(file(), existing);
-    expect(ensureLocalSecrets({ root, env: {} }).generated).toEqual([]);
+    expect(ensureLocalSecrets({ root, env: {}, secrets: TOKEN }).generated).toEqual([]);
     expect(readFileSync(file(), 'utf8')).toBe(existing);
     expect(readEnvLocal({ root }).UPSTASH_REDIS_REST_TOKEN).toBe('my own token');
 
     // A new secret is appended below what was there.
-    const secrets = [...LOCAL_SECRETS, { name: 'LATER_SIGNING_KEY', description: 'a secret a later issue adds' }];
+    const secrets = [...TOKEN, { name: 'LATER_SIGNING_KEY', description: 'a secret a later issue adds' }];
     const result = ensureLocalSecrets({ root, env: {}, secrets });
     expect(result.generated).toEqual(['LATER_SIGNING_KEY']);
     const text = readFileSync(file(), 'utf8');
@@ -95,9 +104,11 @@ describe('ensureLocalSecrets', () => {
   });
 
   it('generates nothing for a secret the environment provides (an empty value counts as missing)', () => {
-    expect(ensureLocalSecrets({ root, env: { UPSTASH_REDIS_REST_TOKEN: 'from-env' } }).generated).toEqual([]);
+    expect(
+      ensureLocalSecrets({ root, env: { UPSTASH_REDIS_REST_TOKEN: 'from-env' }, secrets: TOKEN }).generated,
+    ).toEqual([]);
     expect(readdirSync(root)).toEqual([]);
-    expect(ensureLocalSecrets({ root, env: { UPSTASH_REDIS_REST_TOKEN: '' } }).generated).toEqual([
+    expect(ensureLocalSecrets({ root, env: { UPSTASH_REDIS_REST_TOKEN: '' }, secrets: TOKEN }).generated).toEqual([
       'UPSTASH_REDIS_REST_TOKEN',
     ]);
   });
@@ -105,7 +116,7 @@ describe('ensureLocalSecrets', () => {
   it('refuses to generate in production and names what to set', () => {
     const error = (() => {
       try {
-        ensureLocalSecrets({ root, env: { NODE_ENV: 'production' } });
+        ensureLocalSecrets({ root, env: { NODE_ENV: 'production' }, secrets: TOKEN });
       } catch (e) {
         return e;
       }
@@ -117,7 +128,7 @@ describe('ensureLocalSecrets', () => {
     );
     expect(readdirSync(root)).toEqual([]);
     // With the real value in the environment, production starts.
-    const env = { NODE_ENV: 'production', UPSTASH_REDIS_REST_TOKEN: 'real' };
+    const env = { NODE_ENV: 'production', UPSTASH_REDIS_REST_TOKEN: 'real', OFFER_SIGNING_KEY: 'real too' };
     expect(ensureLocalSecrets({ root, env }).generated).toEqual([]);
   });
 
@@ -126,7 +137,7 @@ describe('ensureLocalSecrets', () => {
     mkdirSync(lock);
     const old = new Date(Date.now() - 60_000);
     utimesSync(lock, old, old);
-    expect(ensureLocalSecrets({ root, env: {} }).generated).toEqual(['UPSTASH_REDIS_REST_TOKEN']);
+    expect(ensureLocalSecrets({ root, env: {}, secrets: TOKEN }).generated).toEqual(['UPSTASH_REDIS_REST_TOKEN']);
     expect(readdirSync(root)).toEqual(['.env.local']);
   });
 
