@@ -14,7 +14,7 @@ import { createLog, repoRoot, runMain, ScriptError } from './lib.mjs';
 const log = createLog('test');
 
 const usage = `Usage: npm test
-       node scripts/test.mjs [--only STAGE[,STAGE...]] [--help]
+       node scripts/test.mjs [--only STAGE[,STAGE...]] [--help] [-- PLAYWRIGHT ARGS]
 
 Stages, in order (the first failure stops the run):
   bootstrap  node scripts/bootstrap.mjs (installs what is missing)
@@ -27,12 +27,17 @@ Stages, in order (the first failure stops the run):
              edge-aggregator and that store build, tracking on) on free ports, never the default
              ones nor the machine's Redis on 6379; runs Playwright (e2e/) against it,
              then stops the stack with SIGTERM (its log is printed when anything fails)
+Arguments after -- go to \`playwright test\`, e.g. \`node scripts/test.mjs --only e2e -- e2e/rebase.spec.ts\`.
 --only e2e (or a comma-separated list) runs just those stages, e.g. the end-to-end stage alone on a
 machine that is already bootstrapped.
 Then a table of stage durations (the e2e stage's parts too: build, stack start, playwright, stack stop)
 and the "N passed, N failed" totals (Vitest and Playwright together).`;
 
 const STAGE_NAMES = ['bootstrap', 'typecheck', 'lint', 'vitest', 'e2e'];
+
+/** Arguments after `--`, passed to `playwright test` (spec files, `-g title`). */
+/** @type {string[]} */
+const playwrightArgs = [];
 
 /**
  * The stages to run, from the command line: all of them, or those named by `--only`.
@@ -46,6 +51,10 @@ function parseArgs(argv = process.argv.slice(2)) {
   const selected = new Set(STAGE_NAMES);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === '--') {
+      playwrightArgs.push(...argv.slice(i + 1));
+      break;
+    }
     const value = arg === '--only' ? argv[++i] : arg.startsWith('--only=') ? arg.slice('--only='.length) : undefined;
     if (value === undefined) throw new ScriptError(`unknown argument: ${arg}\n\n${usage}`);
     const names = value.split(',').map((name) => name.trim());
@@ -325,27 +334,31 @@ async function endToEnd() {
     await timed('playwright', () =>
       // Node with Playwright's CLI, not `npx playwright` (npm and a shell between): a SIGTERM reaches
       // Playwright's runner itself, which closes its browsers.
-      stage(process.execPath, [join(repoRoot, 'node_modules', '@playwright', 'test', 'cli.js'), 'test'], {
-        env: {
-          ...env,
-          STORE_E2E_URL: storeUrl,
-          CHROMIUM_PATH: CHROMIUM,
-          // What the specs need to look behind the page (e2e/support/stack.ts reads them).
-          ENRICHED_TOPIC: process.env.ENRICHED_TOPIC || 'snowplow-enriched-good',
-          CONSUMER_GROUP: process.env.CONSUMER_GROUP || 'tandem-features',
-          AGGREGATOR_METRICS_URL: `http://127.0.0.1:${env.METRICS_PORT}`,
-          TANDEM_E2E_STACK: '1',
-          // Specs import workspace packages from source, as tsc, Vitest and the apps do (see e2e/support/stack.ts).
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=tandem-source`.trim(),
+      stage(
+        process.execPath,
+        [join(repoRoot, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', ...playwrightArgs],
+        {
+          env: {
+            ...env,
+            STORE_E2E_URL: storeUrl,
+            CHROMIUM_PATH: CHROMIUM,
+            // What the specs need to look behind the page (e2e/support/stack.ts reads them).
+            ENRICHED_TOPIC: process.env.ENRICHED_TOPIC || 'snowplow-enriched-good',
+            CONSUMER_GROUP: process.env.CONSUMER_GROUP || 'tandem-features',
+            AGGREGATOR_METRICS_URL: `http://127.0.0.1:${env.METRICS_PORT}`,
+            TANDEM_E2E_STACK: '1',
+            // Specs import workspace packages from source, as tsc, Vitest and the apps do (see e2e/support/stack.ts).
+            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=tandem-source`.trim(),
+          },
+          onLine: (line) => {
+            const match = PLAYWRIGHT_COUNT.exec(line);
+            if (match === null) return;
+            const kind =
+              match[2] === 'passed' || match[2] === 'flaky' ? 'passed' : match[2] === 'failed' ? 'failed' : 'skipped';
+            counts[kind] += Number(match[1]);
+          },
         },
-        onLine: (line) => {
-          const match = PLAYWRIGHT_COUNT.exec(line);
-          if (match === null) return;
-          const kind =
-            match[2] === 'passed' || match[2] === 'flaky' ? 'passed' : match[2] === 'failed' ? 'failed' : 'skipped';
-          counts[kind] += Number(match[1]);
-        },
-      }),
+      ),
     );
   } catch (error) {
     if (stackOutput.length > 0) log.fail(`e2e: the stack's output:\n${stackOutput.join('\n')}`);
