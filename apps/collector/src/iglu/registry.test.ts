@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildFeatureDigest, definitionVersion, eventSetHashOf, FEATURE_DIGEST_SCHEMA_URI } from '@tandem/feature-core';
 import { describe, expect, it } from 'vitest';
 import {
   CONTEXTS_SCHEMA,
@@ -47,7 +48,33 @@ const registry = createSchemaRegistry();
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A valid example and representative invalid ones (with the message expected for each) per schema. */
+const DIGEST = buildFeatureDigest({
+  definitionVersion: definitionVersion(),
+  userKey: UUID,
+  sessionKey: UUID,
+  lastEventId: UUID,
+  eventCount: 2,
+  eventSetHash: eventSetHashOf([UUID, '00000000-0000-4000-8000-000000000002']),
+  atMs: 1_764_300_000_000,
+  values: [
+    new Map([
+      ['product_view_count_5m', '2'],
+      ['price_range_viewed_5m', '18.00-320.00'],
+    ]),
+  ],
+});
+
 const cases: { uri: string; valid: unknown[]; invalid: [unknown, string][] }[] = [
+  {
+    // The project's own schema, defined in feature-core and loaded from code (PROJECT_SCHEMAS).
+    uri: FEATURE_DIGEST_SCHEMA_URI,
+    valid: [DIGEST],
+    invalid: [
+      [{ ...DIGEST, n: -1 }, '$.n: must be >= 0'],
+      [{ ...DIGEST, extra: 1 }, '$: must NOT have additional properties (extra)'],
+      [(({ v: _v, ...rest }) => rest)(DIGEST), "$: must have required property 'v'"],
+    ],
+  },
   {
     uri: PAYLOAD_DATA_SCHEMA,
     valid: [[{ e: 'pv', p: 'web', tv: 'js-4.10.0', eid: UUID, url: 'http://shop/' }]],
@@ -298,7 +325,10 @@ describe('schema files', () => {
         resolved?.schema.additionalProperties ??
           (resolved?.schema.items as { additionalProperties?: unknown })?.additionalProperties,
       ).toBe(false);
-      expect(resolved?.path.endsWith(`${key?.vendor}/${key?.name}/jsonschema/${key?.version}`)).toBe(true);
+      const inCode = uri === FEATURE_DIGEST_SCHEMA_URI;
+      expect(
+        inCode ? resolved?.path : resolved?.path.endsWith(`${key?.vendor}/${key?.name}/jsonschema/${key?.version}`),
+      ).toBe(inCode ? `(in code) ${uri}` : true);
     }
   });
 
@@ -577,7 +607,10 @@ describe('loading', () => {
 
   it('loads a custom directory (such as the project schemas)', () => {
     const self = { vendor: 'com.tandem', name: 'thing', format: 'jsonschema', version: '1-0-0' };
-    const reg = createSchemaRegistry({ schemasDir: dirWith({ 'com.tandem/thing/jsonschema/1-0-0': schema(self) }) });
+    const reg = createSchemaRegistry({
+      schemasDir: dirWith({ 'com.tandem/thing/jsonschema/1-0-0': schema(self) }),
+      documents: [],
+    });
     expect(reg.uris).toEqual(['iglu:com.tandem/thing/jsonschema/1-0-0']);
     expect(reg.validate('iglu:com.tandem/thing/jsonschema/1-0-0', {})).toEqual({ ok: true });
   });

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FEATURE_DIGEST_SCHEMA } from '@tandem/feature-core';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv-draft-04';
 
 /** The meta-schema every Snowplow self-describing JSON Schema declares. */
@@ -78,7 +79,17 @@ export interface SchemaRegistryOptions {
   schemasDir?: string;
   /** When true, data under a schema the registry does not know is accepted instead of failing. */
   passThroughUnknown?: boolean;
+  /** Schema documents held in code; default the project's own (`PROJECT_SCHEMAS`). */
+  documents?: readonly Readonly<Record<string, unknown>>[];
 }
+
+/**
+ * The project's own schemas (vendor `com.tandem`), defined once in feature-core so the browser that
+ * sends the events, this registry and the store's `/iglu/` route share one definition.
+ */
+export const PROJECT_SCHEMAS: readonly Readonly<Record<string, unknown>>[] = [
+  FEATURE_DIGEST_SCHEMA as unknown as Readonly<Record<string, unknown>>,
+];
 
 export interface SchemaRegistry {
   /** Every loaded schema's Iglu URI, sorted. */
@@ -164,16 +175,21 @@ function loadSchema(ajv: Ajv, root: string, file: string): Entry {
   const parts = relative(root, file).split(sep);
   if (parts.length !== 4) throw new Error(`schema file ${file} is not at <vendor>/<name>/<format>/<version>`);
   const [vendor = '', name = '', format = '', version = ''] = parts;
-  if (!SCHEMA_VER.test(version)) throw new Error(`schema file ${file}: "${version}" is not a SchemaVer`);
   let schema: unknown;
   try {
     schema = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new Error(`schema file ${file} is not JSON: ${(err as Error).message}`);
   }
-  if (!isRecord(schema)) throw new Error(`schema file ${file} is not a JSON object`);
-  if (schema.$schema !== SELF_DESC_META_SCHEMA)
-    throw new Error(`schema file ${file}: $schema must be ${SELF_DESC_META_SCHEMA}`);
+  return compileSchema(ajv, schema, { vendor, name, format, version }, `schema file ${file}`, file);
+}
+
+/** Checks a schema document against the key it is filed under and compiles it. */
+function compileSchema(ajv: Ajv, schema: unknown, key: SchemaKey, origin: string, path: string): Entry {
+  const { vendor, name, format, version } = key;
+  if (!SCHEMA_VER.test(version)) throw new Error(`${origin}: "${version}" is not a SchemaVer`);
+  if (!isRecord(schema)) throw new Error(`${origin} is not a JSON object`);
+  if (schema.$schema !== SELF_DESC_META_SCHEMA) throw new Error(`${origin}: $schema must be ${SELF_DESC_META_SCHEMA}`);
   const self = schema.self;
   if (
     !isRecord(self) ||
@@ -182,7 +198,7 @@ function loadSchema(ajv: Ajv, root: string, file: string): Entry {
     self.format !== format ||
     self.version !== version
   ) {
-    throw new Error(`schema file ${file}: self block does not match its path ${vendor}/${name}/${format}/${version}`);
+    throw new Error(`${origin}: self block does not match its path ${vendor}/${name}/${format}/${version}`);
   }
   // Compile without `$schema`: it names Snowplow's meta-schema, which Ajv does not know.
   const { $schema: _meta, ...body } = schema;
@@ -190,10 +206,21 @@ function loadSchema(ajv: Ajv, root: string, file: string): Entry {
   try {
     validate = ajv.compile(body);
   } catch (err) {
-    throw new Error(`schema file ${file} does not compile: ${(err as Error).message}`);
+    throw new Error(`${origin} does not compile: ${(err as Error).message}`);
   }
-  const key = { vendor, name, format, version };
-  return { resolved: { ...key, uri: toIgluUri(key), path: file, schema }, validate };
+  return { resolved: { ...key, uri: toIgluUri(key), path, schema }, validate };
+}
+
+/** A schema document held in code (the project's own, from feature-core), filed under its `self` block. */
+function loadDocument(ajv: Ajv, schema: Readonly<Record<string, unknown>>): Entry {
+  const self = isRecord(schema.self) ? schema.self : {};
+  const key = {
+    vendor: String(self.vendor ?? ''),
+    name: String(self.name ?? ''),
+    format: String(self.format ?? ''),
+    version: String(self.version ?? ''),
+  };
+  return compileSchema(ajv, schema, key, `schema ${toIgluUri(key)}`, `(in code) ${toIgluUri(key)}`);
 }
 
 /** Decodes a tracker `ue_px` / `cx` value (URL-safe base64, usually unpadded) to text; undefined when not base64. */
@@ -210,6 +237,10 @@ export function createSchemaRegistry(options: SchemaRegistryOptions = {}): Schem
   const entries = new Map<string, Entry>();
   for (const file of listFiles(root)) {
     const entry = loadSchema(ajv, root, file);
+    entries.set(entry.resolved.uri, entry);
+  }
+  for (const document of options.documents ?? PROJECT_SCHEMAS) {
+    const entry = loadDocument(ajv, document);
     entries.set(entry.resolved.uri, entry);
   }
 
