@@ -23,8 +23,16 @@ export type EcommerceActionType = (typeof ECOMMERCE_ACTION_TYPES)[number];
 /**
  * What happened. `other` is any valid Snowplow event no feature reads (structured events, legacy
  * transactions, self-describing events of other schemas): it still counts as session activity.
+ * `feature_digest` is the browser's report of its own feature values (issue 7, digest.ts): it is
+ * about the features, not shopping, so no lane applies it (it would change what it describes).
  */
-export type ShopperEventType = EcommerceActionType | 'page_view' | 'page_ping' | 'site_search' | 'other';
+export type ShopperEventType =
+  | EcommerceActionType
+  | 'page_view'
+  | 'page_ping'
+  | 'site_search'
+  | 'feature_digest'
+  | 'other';
 
 export interface Product {
   readonly id: string;

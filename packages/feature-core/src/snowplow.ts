@@ -31,6 +31,8 @@ import { ok, type Result, reject } from './result.js';
 
 export const VENDOR_SNOWPLOW = 'com.snowplowanalytics.snowplow';
 export const VENDOR_ECOMMERCE = 'com.snowplowanalytics.snowplow.ecommerce';
+/** The project's own schemas (the feature digest). */
+export const VENDOR_TANDEM = 'com.tandem';
 
 export const UNSTRUCT_EVENT_SCHEMA = 'iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0';
 export const CONTEXTS_SCHEMA = 'iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0';
@@ -234,6 +236,8 @@ export function buildEventBody(
       if (!terms.ok) return terms;
       type = 'site_search';
       searchTerms = terms.value;
+    } else if (isSchema(unstruct.schema, VENDOR_TANDEM, 'feature_digest')) {
+      type = 'feature_digest';
     }
   }
   const missing = missingEntity(type, e);

@@ -83,10 +83,12 @@ function locationIndex(locations: string[], country: string, region: string | nu
 }
 
 /**
- * Applies one event to a session lane (mutating it); every event type counts as activity.
- * Duplicate event ids are applied once.
+ * Applies one event to a session lane (mutating it); every event type counts as activity, except a
+ * feature digest (a report about the features, which must not change them). Duplicate event ids are
+ * applied once.
  */
 export function applyToSessionLane(lane: SessionLane, event: ShopperEvent): ApplyOutcome {
+  if (event.type === 'feature_digest') return 'ignored';
   const id = event.eventId;
   const t = event.eventTimeMs;
   const seen = markSeen(lane.seen, t, id, LIMITS.sessionEventIds);
