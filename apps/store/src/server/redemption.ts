@@ -9,7 +9,7 @@
  */
 import {
   deserializeUserLane,
-  evaluateRule,
+  didRuleHold,
   evaluateUserLaneAsOf,
   isRedeemable,
   OFFER_RULES,
@@ -79,7 +79,7 @@ export function checkClaim(
   if (asOf === null) return { kind: 'pending' };
   // The rule fired at or after its event; an earlier claimed time is read as the event's own.
   const atMs = Math.max(claim.firedAtMs, asOf.eventTimeMs);
-  if (!evaluateRule(rule, asOf.values, atMs))
+  if (!didRuleHold(rule, asOf.values, atMs))
     return { kind: 'refused', reason: 'the rule did not hold after that event' };
   // Redeemable rules read rolling user features, named `<feature>_<window>`.
   const exact = !asOf.inexactWindows.some((w) => rule.all.some((c) => c.feature.endsWith(`_${w}`)));
