@@ -7,6 +7,7 @@
  */
 import { canonicalJson } from './canonical.js';
 import { FEATURE_DEFINITIONS, type FeatureDefinition } from './definitions.js';
+import { type EventSetHash, formatEventSetHash } from './event-set-hash.js';
 import { hash53 } from './hash.js';
 import { rollingField } from './keys.js';
 
@@ -38,7 +39,11 @@ export const FEATURE_DIGEST_SCHEMA = {
       maxLength: 11,
       pattern: '^[0-9a-z]+$',
     },
-    t: { description: 'Evaluation time, epoch ms (server-corrected clock).', type: 'integer', minimum: 0 },
+    t: {
+      description: "Evaluation time, epoch ms, on the device's clock (the clock its events are stamped with).",
+      type: 'integer',
+      minimum: 0,
+    },
     x: { description: 'Hash of the values in f, base 36.', type: 'string', maxLength: 11, pattern: '^[0-9a-z]+$' },
     f: {
       description: 'Compared feature field -> canonical value; absent means the empty value.',
@@ -58,48 +63,15 @@ export const FEATURE_DIGEST_SCHEMA = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------
-// Event-set hash
+// Event-set hash (event-set-hash.ts), re-exported: digests name their events with it.
 
-/**
- * An order-independent hash of a set of event ids: the sum, per lane, of each id's 53-bit hash split
- * into a low 32-bit and a high 21-bit lane (each summed modulo its width, so every step is exact in
- * doubles). Adding ids in any order gives the same hash. Sums, unlike XOR, do not cancel a repeated
- * id, but the hash still describes a set only if **the caller adds each id once** (feature-core's
- * lanes already apply duplicate event ids once: add an id when its event is applied, not on arrival).
- */
-export interface EventSetHash {
-  /** Sum of the low 32 bits of each id's hash, modulo 2^32. */
-  readonly lo: number;
-  /** Sum of the high 21 bits, modulo 2^21. */
-  readonly hi: number;
-}
-
-/** The hash of the empty set. */
-export const EMPTY_EVENT_SET_HASH: EventSetHash = { lo: 0, hi: 0 };
-
-/** Seed so the set hash is independent of the lanes' deduplication hash of the same ids. */
-const EVENT_SET_SEED = 0x7e4d;
-const TWO_32 = 4294967296;
-
-/** The set hash with `eventId` added (pure). The caller guarantees `eventId` was not added before. */
-export function addEventId(hash: EventSetHash, eventId: string): EventSetHash {
-  const h = hash53(eventId, EVENT_SET_SEED);
-  const lo = h % TWO_32;
-  const hi = (h - lo) / TWO_32;
-  return { lo: (hash.lo + lo) % TWO_32, hi: (hash.hi + hi) % 2097152 };
-}
-
-/** Compact text of a set hash: the 53-bit value in base 36 (at most 11 characters). */
-export function formatEventSetHash(hash: EventSetHash): string {
-  return (hash.hi * TWO_32 + hash.lo).toString(36);
-}
-
-/** The set hash of some distinct event ids (order does not matter). */
-export function eventSetHashOf(eventIds: Iterable<string>): EventSetHash {
-  let hash = EMPTY_EVENT_SET_HASH;
-  for (const id of eventIds) hash = addEventId(hash, id);
-  return hash;
-}
+export {
+  addEventId,
+  EMPTY_EVENT_SET_HASH,
+  type EventSetHash,
+  eventSetHashOf,
+  formatEventSetHash,
+} from './event-set-hash.js';
 
 // ---------------------------------------------------------------------------------------------
 // Compared fields
@@ -170,7 +142,7 @@ export interface FeatureDigest {
   readonly n: number;
   /** `formatEventSetHash` of the covered event ids. */
   readonly h: string;
-  /** Evaluation time, epoch ms (the browser's clock corrected to server time). */
+  /** Evaluation time, epoch ms, on the device's clock (the one its events' true timestamps use). */
   readonly t: number;
   /** `digestValuesHash(f)`. */
   readonly x: string;
@@ -274,6 +246,8 @@ export interface ServerSide {
   readonly values: ReadonlyMap<string, string>;
   /** Server fields whose capped sets overflowed: left out of comparison. */
   readonly overflowed?: Iterable<string>;
+  /** Fields the server could not compute over exactly the digest's events: left out of comparison. */
+  readonly excluded?: Iterable<string>;
   /** The user key the server saw for the digest's session, when it knows one. */
   readonly userKey?: string;
 }
@@ -371,7 +345,7 @@ export function compareDigest(
   if (causeInputs.versionsDiffer) {
     return { comparable: false, fields: [], allMatch: false, cause: 'definition_skew', causeInputs };
   }
-  const skip = new Set([...(digest.o ?? []), ...(server.overflowed ?? [])]);
+  const skip = new Set([...(digest.o ?? []), ...(server.overflowed ?? []), ...(server.excluded ?? [])]);
   const fields: FieldComparison[] = [];
   let allMatch = true;
   for (const { field, feature, window, def } of COMPARED_FIELDS) {

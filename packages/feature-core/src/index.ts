@@ -65,13 +65,16 @@ export {
   smape,
 } from './digest.js';
 export { DEFAULT_CONFIG, type EngineConfig, LIMITS } from './engine/config.js';
+export { type CoveredEvents, coverageStartMs, coveredEvents } from './engine/covered.js';
 export {
   type AsOfValues,
   evaluateSessionLane,
   evaluateUserLane,
   evaluateUserLaneAsOf,
+  evaluateUserLaneUpTo,
   featureHashFields,
   type LaneValues,
+  type UpToValues,
 } from './engine/evaluate.js';
 export { createFeatureEngine, type EngineOutcome, type FeatureEngine } from './engine/feature-engine.js';
 export {
@@ -86,12 +89,14 @@ export {
   type ApplyOutcome,
   applyToUserLane,
   createUserLane,
+  type EventPosition,
   isUserLaneEvent,
   latestUserLaneEvent,
   nextUserChangeAtMs,
   OVERFLOW,
   pruneUserLane,
   type UserLane,
+  userLaneUpTo,
 } from './engine/user-lane.js';
 // Windows, lanes and evaluation
 export { SESSION_GAP_MS, WINDOW_IDS, WINDOWS, type WindowId, type WindowSpec } from './engine/windows.js';
@@ -118,6 +123,21 @@ export {
   userFeatureKey,
   userHashKey,
 } from './keys.js';
+export {
+  agreeingDigests,
+  buildDriftRecord,
+  type ClientDigestInput,
+  clientDigest,
+  type DriftRecord,
+  type DriftRecordInput,
+  driftCounterIncrements,
+  driftStatsFromCounters,
+  type ExcludedFields,
+  type ServerCut,
+  type ServerCutOptions,
+  type ServerLanesForDigest,
+  serverSideForDigest,
+} from './reconcile.js';
 export type { Rejection, RejectReason, Result } from './result.js';
 export { REJECT_REASONS } from './result.js';
 // Offer rules

@@ -12,7 +12,15 @@ import {
 } from '../definitions.js';
 import { HASH_META_FIELDS, rollingField } from '../keys.js';
 import { type SessionLane, sessionExpiresAtMs } from './session-lane.js';
-import { type UserLane, userLaneAsOf, type WindowView, windowExpiresAtMs, windowView } from './user-lane.js';
+import {
+  type EventPosition,
+  type UserLane,
+  userLaneAsOf,
+  userLaneUpTo,
+  type WindowView,
+  windowExpiresAtMs,
+  windowView,
+} from './user-lane.js';
 import { LONGEST_WINDOW, tileIndex, tileLeavesAtMs, WINDOWS, type WindowId, type WindowSpec } from './windows.js';
 
 /** Feature values of one lane at one time. */
@@ -107,6 +115,25 @@ export function evaluateUserLaneAsOf(lane: UserLane, eventId: string, atMs: numb
   return {
     ...evaluateUserLane(cut.lane, Math.max(atMs, cut.eventTimeMs)),
     eventTimeMs: cut.eventTimeMs,
+    inexactWindows: cut.inexactWindows.map((w) => (WINDOWS[w] as WindowSpec).id),
+  };
+}
+
+/** A user lane's values over its events up to a position (see `userLaneUpTo`), evaluated at `atMs`. */
+export interface UpToValues extends LaneValues {
+  /** Windows whose values may count events after the position (folded into its tile). */
+  readonly inexactWindows: readonly WindowId[];
+}
+
+/**
+ * The lane's values over the events up to and including `upTo` (by (time, event id)), evaluated at
+ * `atMs`. Pure. The reconciliation's server side: "the same events the browser's digest covered",
+ * even when the server has applied later ones since.
+ */
+export function evaluateUserLaneUpTo(lane: UserLane, upTo: EventPosition, atMs: number): UpToValues {
+  const cut = userLaneUpTo(lane, upTo);
+  return {
+    ...evaluateUserLane(cut.lane, atMs),
     inexactWindows: cut.inexactWindows.map((w) => (WINDOWS[w] as WindowSpec).id),
   };
 }

@@ -500,45 +500,43 @@ export function latestUserLaneEvent(lane: UserLane): { readonly eventId: string;
   return n === 0 ? null : { eventId: seenId(lane.seen, n - 1), eventTimeMs: seenTime(lane.seen, n - 1) };
 }
 
-/**
- * A copy of the lane holding only what it held right after event `eventId`: facts after it (by
- * (time, event id)) and tiles after its tile are left out. Facts are exact; a tile is all or
- * nothing, so events after the cut-off already folded into the cut-off event's own tile stay in
- * (that window is listed in `inexactWindows`). Folding happens every `LIMITS.userFacts` events, so
- * that needs a fold between the event and a later one within one tile (10 s for 5 m windows, 1 min
- * for 1 h, 15 min for 24 h). Null when the lane has not applied `eventId`. Shares tiles with `lane`
- * (neither is mutated by evaluation).
- */
-export function userLaneAsOf(
-  lane: UserLane,
-  eventId: string,
-): {
+/** A point in the (time, event id) order of events: "up to and including this event". */
+export interface EventPosition {
+  readonly t: number;
+  readonly id: string;
+}
+
+/** A user lane cut at a position, with the windows where the cut could not be exact. */
+export interface UserLaneCut {
   readonly lane: UserLane;
-  readonly eventTimeMs: number;
   /** Windows (`WINDOWS` order) whose cut-off tile also holds later, already folded events. */
   readonly inexactWindows: readonly number[];
-} | null {
+}
+
+/**
+ * A copy of the lane holding only the events up to and including `upTo` (by (time, event id)):
+ * facts after it and tiles after its tile are left out. Facts are exact; a tile is all or nothing,
+ * so events after the cut already folded into the cut's own tile stay in (that window is listed in
+ * `inexactWindows`). Folding happens every `LIMITS.userFacts` events, so that needs a fold between
+ * the cut and a later event within one tile (10 s for 5 m windows, 1 min for 1 h, 15 min for 24 h).
+ * Shares tiles with `lane` (neither is mutated by evaluation).
+ */
+export function userLaneUpTo(lane: UserLane, upTo: EventPosition): UserLaneCut {
   const seen = lane.seen;
-  let cutT = Number.NaN;
-  let position = -1;
-  for (let i = seenCount(seen) - 1; i >= 0; i--) {
-    if (seenId(seen, i) !== eventId) continue;
-    cutT = seenTime(seen, i);
-    position = i;
-    break;
-  }
-  if (position < 0) return null;
-  const facts = lane.facts.filter((fact) => !isAfter(fact.t, fact.id, cutT, eventId));
+  // First seen pair after the cut: the events whose folding makes a tile inexact start there.
+  let after = seenCount(seen);
+  while (after > 0 && isAfter(seenTime(seen, after - 1), seenId(seen, after - 1), upTo.t, upTo.id)) after--;
+  const facts = lane.facts.filter((fact) => !isAfter(fact.t, fact.id, upTo.t, upTo.id));
   const factIds = new Set(lane.facts.map((fact) => fact.id));
   const inexactWindows: number[] = [];
   const windows = lane.windows.map((tiles, w) => {
     const spec = WINDOWS[w] as WindowSpec;
-    const last = tileIndex(cutT, spec.tileMs);
+    const last = tileIndex(upTo.t, spec.tileMs);
     const kept = new Map<number, Tile>();
     for (const [index, tile] of tiles) if (index <= last) kept.set(index, tile);
     // A later event in the same tile that is no longer a fact was folded into that tile.
     if (kept.has(last)) {
-      for (let i = position + 1; i < seenCount(seen); i++) {
+      for (let i = after; i < seenCount(seen); i++) {
         if (tileIndex(seenTime(seen, i), spec.tileMs) !== last) break;
         if (!factIds.has(seenId(seen, i))) {
           inexactWindows.push(w);
@@ -548,11 +546,23 @@ export function userLaneAsOf(
     }
     return kept;
   });
-  return {
-    lane: { ...lane, facts, windows, latestEventMs: Math.min(lane.latestEventMs, cutT) },
-    eventTimeMs: cutT,
-    inexactWindows,
-  };
+  return { lane: { ...lane, facts, windows, latestEventMs: Math.min(lane.latestEventMs, upTo.t) }, inexactWindows };
+}
+
+/** The time of event `eventId` in the lane's seen-event log; null when the lane has not applied it. */
+export function seenEventTime(seen: SeenEvents, eventId: string): number | null {
+  for (let i = seenCount(seen) - 1; i >= 0; i--) if (seenId(seen, i) === eventId) return seenTime(seen, i);
+  return null;
+}
+
+/**
+ * The lane as it was right after event `eventId` (see `userLaneUpTo`). Null when the lane has not
+ * applied `eventId`.
+ */
+export function userLaneAsOf(lane: UserLane, eventId: string): (UserLaneCut & { readonly eventTimeMs: number }) | null {
+  const cutT = seenEventTime(lane.seen, eventId);
+  if (cutT === null) return null;
+  return { ...userLaneUpTo(lane, { t: cutT, id: eventId }), eventTimeMs: cutT };
 }
 
 /** Tile indices of window `w` that hold events (tiles and facts). */
