@@ -10,6 +10,7 @@ import { FEATURE_DEFINITIONS, type FeatureDefinition } from './definitions.js';
 import { type EventSetHash, formatEventSetHash } from './event-set-hash.js';
 import { hash53 } from './hash.js';
 import { rollingField } from './keys.js';
+import { ok, type Result, reject } from './result.js';
 
 /** Iglu URI of the digest event (vendor `com.tandem`). */
 export const FEATURE_DIGEST_SCHEMA_URI = 'iglu:com.tandem/feature_digest/jsonschema/1-0-0';
@@ -469,4 +470,61 @@ export function driftRatios(stats: DriftStats): FieldDriftRatios[] {
     });
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a digest back (the server receives it as untrusted JSON)
+
+const BASE36 = /^[0-9a-z]{1,11}$/;
+
+/**
+ * Checks untrusted digest data against the schema's rules (types, lengths, required fields, no
+ * others) and returns it typed. The collector validates too; this keeps the reconciler safe when it
+ * reads a pipeline that does not.
+ */
+export function parseFeatureDigest(value: unknown): Result<FeatureDigest> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return reject('invalid_field', 'digest: not an object');
+  const d = value as Record<string, unknown>;
+  const text = (name: string, max: number): string | null => {
+    const v = d[name];
+    return typeof v === 'string' && v.length > 0 && v.length <= max ? v : null;
+  };
+  const count = (name: string): number | null => {
+    const v = d[name];
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+  };
+  for (const name of Object.keys(d))
+    if (!FEATURE_DIGEST_SCHEMA.required.includes(name as never) && name !== 'o')
+      return reject('invalid_field', `digest: unknown property ${name}`);
+  const v = text('v', 64);
+  const u = text('u', 255);
+  const s = text('s', 255);
+  const e = text('e', 64);
+  const h = text('h', 11);
+  const x = text('x', 11);
+  const n = count('n');
+  const t = count('t');
+  if (v === null || u === null || s === null || e === null || n === null || t === null)
+    return reject('invalid_field', 'digest: v, u, s, e, n and t are required and must be well-formed');
+  if (h === null || !BASE36.test(h) || x === null || !BASE36.test(x))
+    return reject('invalid_field', 'digest: h and x must be base-36 hashes');
+  const f = d.f;
+  if (typeof f !== 'object' || f === null || Array.isArray(f))
+    return reject('invalid_field', 'digest: f must be an object');
+  const values: Record<string, string> = {};
+  const entries = Object.entries(f as Record<string, unknown>);
+  if (entries.length > 128) return reject('invalid_field', 'digest: f has more than 128 properties');
+  for (const [field, fieldValue] of entries) {
+    if (typeof fieldValue !== 'string' || fieldValue.length > MAX_VALUE_LENGTH)
+      return reject('invalid_field', `digest: f.${field} must be a string of at most ${MAX_VALUE_LENGTH} characters`);
+    values[field] = fieldValue;
+  }
+  let o: string[] | undefined;
+  if (d.o !== undefined) {
+    if (!Array.isArray(d.o) || d.o.length > 128 || !d.o.every((item) => typeof item === 'string' && item.length <= 64))
+      return reject('invalid_field', 'digest: o must be a list of field names');
+    o = d.o as string[];
+  }
+  return ok({ v, u, s, e, n, h, t, x, f: values, ...(o === undefined ? {} : { o }) });
 }

@@ -3,6 +3,12 @@
  * Snowbridge JSON). Kept out of the browser entry point to keep the worker bundle small.
  */
 
+export {
+  type EnrichedDigest,
+  type EnrichedIdentity,
+  type EnrichedLine,
+  readEnrichedLine,
+} from './adapters/enriched-digest.js';
 export { ENRICHED_FIELD_NAMES, type EnrichedFieldName } from './adapters/enriched-fields.js';
 export {
   ENRICHED_FIELD_COUNT,

@@ -61,6 +61,7 @@ export {
   type FieldDriftRatios,
   type FieldOutcome,
   formatEventSetHash,
+  parseFeatureDigest,
   type ServerSide,
   smape,
 } from './digest.js';
