@@ -7,7 +7,10 @@ import { loadEnvLocalIntoProcess } from '@tandem/infra/env-local';
 import { startAggregator } from './aggregator.js';
 import { AGGREGATOR_ENV_DEFAULTS, ConfigError, describeConfig, loadConfig } from './config.js';
 import { createLog } from './log.js';
-import { createMetrics, serveMetrics } from './metrics.js';
+import { createMetrics, createReconcileMetrics, serveMetrics } from './metrics.js';
+import { createDriftStore } from './reconcile/drift-store.js';
+import { type Reconciler, startReconciler } from './reconcile/reconciler.js';
+import { loadReconcileSettings, RECONCILE_ENV_DEFAULTS } from './reconcile/settings.js';
 import { createFeatureStore } from './redis/feature-store.js';
 import { restTransport, tcpTransport } from './redis/transport.js';
 
@@ -15,9 +18,11 @@ const USAGE = `Usage: node --conditions=tandem-source --import tsx apps/edge-agg
 
 The authoritative feature writer: consumes enriched Snowplow events from Kafka, computes every feature
 with feature-core, and writes them to Redis. Settings (environment variables, defaults in brackets):
-${Object.entries(AGGREGATOR_ENV_DEFAULTS)
+${Object.entries({ ...AGGREGATOR_ENV_DEFAULTS, ...RECONCILE_ENV_DEFAULTS })
   .map(([name, value]) => `  ${name.padEnd(26)} [${name.includes('TOKEN') ? 'from .env.local' : value}]`)
   .join('\n')}
+With RECONCILE=on (the default) the process also runs the reconciler, which compares the browsers'
+feature digests with these values and records drift (Redis, DRIFT_TOPIC); alone: npm run reconcile.
 Endpoints: GET /healthz (200 when ready) and GET /metrics (Prometheus) on METRICS_HOST:METRICS_PORT.
 Rebuild every feature from the topic: npm run replay -w @tandem/edge-aggregator -- --help`;
 
@@ -28,8 +33,10 @@ async function main(): Promise<void> {
   }
   loadEnvLocalIntoProcess();
   let config: ReturnType<typeof loadConfig>;
+  let reconcile: ReturnType<typeof loadReconcileSettings>;
   try {
     config = loadConfig();
+    reconcile = loadReconcileSettings();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`edge-aggregator: ${error.message}`);
@@ -62,6 +69,25 @@ async function main(): Promise<void> {
     },
   });
   log.info(`listening on http://${config.metricsHost}:${port} (/healthz, /metrics)`);
+  // The reconciler shares the process (one thing to run) but not the consumer group, so it can
+  // never hold up the feature writer's partitions; its failures are logged, not fatal.
+  let reconciler: Reconciler | null = null;
+  if (reconcile.enabled) {
+    const reconcileLog = createLog('reconciler', config.logLevel);
+    try {
+      reconciler = await startReconciler({
+        config,
+        settings: reconcile,
+        store: createDriftStore(transport, { group: config.consumerGroup, engine: config.engine }),
+        metrics: createReconcileMetrics(metrics.registry),
+        log: reconcileLog,
+        onFatal: (error) =>
+          reconcileLog.error('the reconciler stopped; features are unaffected', { error: String(error) }),
+      });
+    } catch (error) {
+      reconcileLog.error('the reconciler did not start; features are unaffected', { error: String(error) });
+    }
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -72,6 +98,7 @@ async function main(): Promise<void> {
       log.error('graceful stop took over 30 s; exiting');
       process.exit(1);
     }, 30_000);
+    await reconciler?.stop().catch(() => {});
     await aggregator?.stop();
     await store.close();
     server.close();

@@ -101,6 +101,50 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** The reconciler's metrics, on the registry of the process it runs in. */
+export function createReconcileMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    digests: new Counter({
+      name: 'tandem_digests_total',
+      help: 'Client digests read, by outcome (agree, drift, skipped: definition skew, stale, bad, no_server_state)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    drift: new Counter({
+      name: 'tandem_drift_total',
+      help: 'Compared digests with drift, by cause',
+      labelNames: ['cause'] as const,
+      registers,
+    }),
+    fieldsCompared: new Counter({
+      name: 'tandem_drift_fields_compared_total',
+      help: 'Feature fields compared between browser and server, by outcome (match, mismatch, missing, extra)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    compareSeconds: new Histogram({
+      name: 'tandem_reconcile_compare_seconds',
+      help: 'CPU time of one comparison: cutting the server lanes at the digest, evaluating, comparing (no IO)',
+      buckets: [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05],
+      registers,
+    }),
+    settleSeconds: new Histogram({
+      name: 'tandem_reconcile_settle_seconds',
+      help: 'From a digest reaching the reconciler to its comparison being recorded',
+      buckets: [1, 2, 5, 10, 15, 20, 30, 45, 60, 120],
+      registers,
+    }),
+    pending: new Gauge({
+      name: 'tandem_reconcile_pending',
+      help: 'Digests waiting to settle',
+      registers,
+    }),
+  };
+}
+
+export type ReconcileMetrics = ReturnType<typeof createReconcileMetrics>;
+
 /** `/healthz` (200 once ready, 503 before) and `/metrics` on one small HTTP server. */
 export async function serveMetrics(
   metrics: Metrics,

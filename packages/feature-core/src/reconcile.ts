@@ -211,7 +211,7 @@ export interface DriftRecord {
   readonly identityChanged: boolean;
   /** Fields compared (all, or only those that differ: see `differingOnly`). */
   readonly fields: readonly FieldComparison[];
-  /** Number of fields that did not match. */
+  /** Fields that did not match (every compared field when the definition versions differ). */
   readonly differing: number;
   readonly compared: number;
   readonly excluded: ExcludedFields;
