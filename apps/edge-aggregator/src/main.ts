@@ -72,8 +72,10 @@ async function main(): Promise<void> {
   // The reconciler shares the process (one thing to run) but not the consumer group, so it can
   // never hold up the feature writer's partitions; its failures are logged, not fatal.
   let reconciler: Reconciler | null = null;
-  if (reconcile.enabled) {
-    const reconcileLog = createLog('reconciler', config.logLevel);
+  const reconcileLog = createLog('reconciler', config.logLevel);
+  if (reconcile.enabled && config.inputFormat !== 'tsv') {
+    reconcileLog.warn('reconciler off: it reads digests from enriched TSV only', { input: config.inputFormat });
+  } else if (reconcile.enabled) {
     try {
       reconciler = await startReconciler({
         config,
