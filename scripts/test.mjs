@@ -214,10 +214,11 @@ async function e2eStackEnv(kafkaDataDir) {
     FEATURE_STORE: 'tcp',
     // Reconciliation at test speed: digests after 2 s without an event (default 5 s), compared 6 s
     // after they arrive (default 10 s; the lane checkpoints are every 5 s), and the browser rebasing
-    // every 10 s (default 60 s), so e2e/drift.spec.ts sees a gap close within a test's time.
+    // every 20 s (default 60 s), so e2e/drift.spec.ts sees a gap close within a test's time, while a
+    // shopper's first steps (sign-in included) still come before the first rebase after start.
     FEATURE_DIGEST_QUIET_MS: '2000',
     RECONCILE_SETTLE_MS: '6000',
-    FEATURE_REBASE_INTERVAL_MS: '10000',
+    FEATURE_REBASE_INTERVAL_MS: '20000',
   };
   // Tracking on, every app in; nothing of a developer's shell changes what the stage tests.
   for (const name of ['TRACKING', 'STACK_SKIP_APPS', 'PORT']) delete env[name];
