@@ -144,7 +144,7 @@ describe('reconciliation over the same events', () => {
   });
 
   it('cuts at the digest time when the server never got the last event', () => {
-    const events = [...fc.sample(arbitraryEvents({ minEvents: 20 }), { numRuns: 1, seed: 7 })[0]!];
+    const events = fc.sample(arbitraryEvents({ minEvents: 20 }), { numRuns: 1, seed: 7 })[0] as ShopperEvent[];
     const sorted = events.filter(ofShopper).sort((a, b) => a.eventTimeMs - b.eventTimeMs);
     const last = sorted[sorted.length - 1] as ShopperEvent;
     const digest = browserDigest(events, last.eventTimeMs);
