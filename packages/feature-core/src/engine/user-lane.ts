@@ -526,6 +526,10 @@ export function userLaneUpTo(lane: UserLane, upTo: EventPosition): UserLaneCut {
   // First seen pair after the cut: the events whose folding makes a tile inexact start there.
   let after = seenCount(seen);
   while (after > 0 && isAfter(seenTime(seen, after - 1), seenId(seen, after - 1), upTo.t, upTo.id)) after--;
+  // Nothing after the cut (the usual case: a digest sent when the shopper paused): the lane itself,
+  // whose cached tile merges evaluation can reuse.
+  if (after === seenCount(seen) && !lane.facts.some((fact) => isAfter(fact.t, fact.id, upTo.t, upTo.id)))
+    return { lane, inexactWindows: [] };
   const facts = lane.facts.filter((fact) => !isAfter(fact.t, fact.id, upTo.t, upTo.id));
   const factIds = new Set(lane.facts.map((fact) => fact.id));
   const inexactWindows: number[] = [];
