@@ -4,7 +4,8 @@
  * stack `npm test`'s end-to-end stage runs (collector, Kafka, edge-aggregator, Redis):
  *
  * 1. every event the tracker sent reached Kafka's enriched topic with the same event id the feature
- *    worker applied: the ids on the wire, in the worker and in Kafka are one set;
+ *    worker applied: the ids on the wire, in the worker and in Kafka are one set (the feature digests
+ *    the page sends for reconciliation reach Kafka too, and the worker applies none of them);
  * 2. once the aggregator caught up, its hashes in Redis (`features:user:<domain_userid>`,
  *    `features:session:<session id>`) equal the worker's values in every compared feature, and each
  *    hash's `_events` is the number of the worker's events its lane applies.
@@ -30,6 +31,13 @@ interface WorkerView {
   readonly eventIds: string[];
   /** The tracker payloads it applied, oldest first. */
   readonly payloads: Record<string, string>[];
+}
+
+/** Whether a tracker event is a feature digest (plain `ue_pr` or base64url `ue_px`). */
+function isDigest(event: Readonly<Record<string, string>>): boolean {
+  if (event.e !== 'ue') return false;
+  const text = event.ue_pr ?? Buffer.from(event.ue_px ?? '', 'base64url').toString('utf8');
+  return text.includes('com.tandem/feature_digest/');
 }
 
 /** How many of the worker's events each lane applied (decoded here, in Node, with feature-core). */
@@ -108,6 +116,8 @@ test.describe('tracking on: the page, the worker, Kafka and Redis agree', () => 
       // Every event the tracker puts on the wire (POSTs to the first-party collector path /t).
       // The tracker may send several queued events in one POST; each POST gets one answer.
       const sent = new Set<string>();
+      /** Feature digests (their own self-describing event): on the wire and in Kafka, never applied. */
+      const digests = new Set<string>();
       let posts = 0;
       const answers: number[] = [];
       const isCollectorPost = (method: string, url: string) =>
@@ -115,8 +125,8 @@ test.describe('tracking on: the page, the worker, Kafka and Redis agree', () => 
       page.on('request', (request) => {
         if (!isCollectorPost(request.method(), request.url())) return;
         posts++;
-        const body = request.postDataJSON() as { data?: { eid?: string }[] } | null;
-        for (const event of body?.data ?? []) if (event.eid) sent.add(event.eid);
+        const body = request.postDataJSON() as { data?: Record<string, string>[] } | null;
+        for (const event of body?.data ?? []) if (event.eid) (isDigest(event) ? digests : sent).add(event.eid);
       });
       page.on('response', (response) => {
         if (isCollectorPost(response.request().method(), response.url())) answers.push(response.status());
@@ -167,12 +177,22 @@ test.describe('tracking on: the page, the worker, Kafka and Redis agree', () => 
       expect(userKey, 'an anonymous shopper: the user key is the domain_userid').not.toBe('');
       const enriched = await eventually(
         () => topic.events(userKey),
-        (events) => new Set(events.map((event) => event.eventId)).size >= workerIds.size,
+        (events) =>
+          new Set(events.filter((event) => event.eventName !== 'feature_digest').map((event) => event.eventId)).size >=
+          workerIds.size,
       );
+      const shopping = enriched.filter((event) => event.eventName !== 'feature_digest');
       expect(
-        [...new Set(enriched.map((event) => event.eventId))].sort(),
+        [...new Set(shopping.map((event) => event.eventId))].sort(),
         'event ids in the enriched topic = the worker’s',
       ).toEqual([...workerIds].sort());
+      // Every digest the page sent so far passed the collector's schema validation into Kafka.
+      await expect
+        .poll(() => {
+          const arrived = new Set(topic.events(userKey).map((event) => event.eventId));
+          return [...digests].filter((id) => !arrived.has(id));
+        })
+        .toEqual([]);
 
       // (2) Once the aggregator applied them all, Redis holds the worker's values.
       const sessionKey = worker.sessionKey ?? '';

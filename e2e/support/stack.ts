@@ -63,6 +63,8 @@ export interface EnrichedEvent {
   readonly eventId: string;
   /** Snowplow's `event` column: page_view, unstruct, ... */
   readonly event: string;
+  /** Snowplow's `event_name` column: page_view, product_view, feature_digest, ... */
+  readonly eventName: string;
   readonly domainUserId: string;
   readonly partition: number;
   readonly offset: string;
@@ -71,6 +73,7 @@ export interface EnrichedEvent {
 const COLUMN = {
   eventId: ENRICHED_FIELD_NAMES.indexOf('event_id'),
   event: ENRICHED_FIELD_NAMES.indexOf('event'),
+  eventName: ENRICHED_FIELD_NAMES.indexOf('event_name'),
   domainUserId: ENRICHED_FIELD_NAMES.indexOf('domain_userid'),
 };
 
@@ -97,6 +100,7 @@ export async function watchEnrichedTopic(
       seen.push({
         eventId: columns[COLUMN.eventId] ?? '',
         event: columns[COLUMN.event] ?? '',
+        eventName: columns[COLUMN.eventName] ?? '',
         domainUserId: columns[COLUMN.domainUserId] ?? '',
         partition,
         offset: message.offset,

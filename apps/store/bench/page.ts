@@ -227,7 +227,15 @@ const bench: BenchPage = {
       if (awaiting !== null && snapshot.lastEventId === awaiting.eid) awaiting.resolve(at, snapshot);
     });
     tracking = createShopTracking(
-      { collectorUrl, appId: 'tandem-store', userId: null, enabled: true },
+      {
+        collectorUrl,
+        appId: 'tandem-store',
+        userId: null,
+        enabled: true,
+        // No digest scheduler here (it lives in the React layer); the settings only complete the config.
+        digests: { enabled: false, quietMs: 5_000 },
+        rebaseEveryMs: 60_000,
+      },
       (payload) => {
         const sinkAt = performance.now();
         sunk.push(payload);

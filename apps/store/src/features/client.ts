@@ -4,10 +4,12 @@
  * rendering; sends a heartbeat and a goodbye on pagehide (the worker cleans up after silent tabs);
  * reconnects when the worker fails or stops answering. No feature math happens here.
  */
+
+import type { FeatureDigest } from '@tandem/feature-core';
 import type { SentPayload } from '../tracking/feed-plugin.js';
 import type { FeatureSnapshot } from './feature-state.js';
 import { proxyCallback, type Remote, releaseRemote, wrapApi } from './rpc.js';
-import type { BenchmarkResult, FeatureApi } from './service.js';
+import type { BenchmarkResult, FeatureApi, WorkerSettings } from './service.js';
 
 export type WorkerKind = 'shared' | 'dedicated';
 
@@ -47,6 +49,10 @@ export interface FeatureClient {
   benchmark(payloads: readonly SentPayload[]): Promise<BenchmarkResult>;
   portCount(): Promise<number>;
   recentEvents(): Promise<readonly SentPayload[]>;
+  /** The digest of the shopper's lanes for reconciliation; null when unchanged since the last one. */
+  takeDigest(): Promise<FeatureDigest | null>;
+  /** Passes the page's settings to the worker (again after a reconnect). */
+  configure(settings: WorkerSettings): void;
   /** Leaves the worker (goodbye) and stops the heartbeat. */
   close(): void;
 }
@@ -73,6 +79,7 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
   let latest: FeatureSnapshot | null = null;
   let connection: Connection | null = null;
   let closed = false;
+  let settings: WorkerSettings | null = null;
 
   const receive = proxyCallback((snapshot: FeatureSnapshot) => {
     latest = snapshot;
@@ -107,6 +114,7 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
     });
     const next = { api, worker };
     api.subscribe(receive).catch(onError);
+    if (settings !== null) api.configure(settings).catch(onError);
     return next;
   }
 
@@ -190,6 +198,11 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
     benchmark: (payloads) => current().api.benchmark(payloads),
     portCount: () => current().api.portCount(),
     recentEvents: () => current().api.recentEvents(),
+    takeDigest: () => current().api.takeDigest(),
+    configure(next) {
+      settings = next;
+      current().api.configure(next).catch(onError);
+    },
     close() {
       closed = true;
       clearInterval(heartbeat);

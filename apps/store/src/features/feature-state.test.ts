@@ -198,3 +198,60 @@ describe('rebase on the server snapshot', () => {
     expect(browser.snapshot().values).toEqual(before);
   });
 });
+
+describe('client digests', () => {
+  it('name the events the lanes cover and the compared values, once per change', () => {
+    const c = clock();
+    const state = createFeatureState({ now: c.now });
+    expect(state.takeDigest()).toBeNull();
+    const view = productView('sku-1', 30, T0);
+    state.ingest(payload('page_view', T0 - 1_000));
+    state.ingest(view);
+    c.advance(5_000);
+    const first = state.takeDigest();
+    expect(first).toMatchObject({
+      v: STORE_DEFINITION_VERSION,
+      u: SHOPPER.domainUserId,
+      s: SHOPPER.sessionId,
+      e: view.eid,
+      n: 2,
+      t: T0 + 5_000,
+    });
+    expect(first?.f.product_view_count_5m).toBe('1');
+    // Nothing changed: no second digest; the digest event itself (fed back by the tracker) changes nothing.
+    expect(state.takeDigest()).toBeNull();
+    state.ingest({
+      ...payload('page_view', T0 + 5_000),
+      e: 'ue',
+      ue_pr: JSON.stringify({
+        schema: 'iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0',
+        data: { schema: 'iglu:com.tandem/feature_digest/jsonschema/1-0-0', data: first },
+      }),
+    });
+    expect(state.takeDigest()).toBeNull();
+    const next = productView('sku-2', 50, T0 + 6_000);
+    state.ingest(next);
+    expect(state.takeDigest()).toMatchObject({ e: next.eid, n: 3 });
+  });
+
+  it('after a rebase, cover the server’s events too', () => {
+    const c = clock();
+    const server = createFeatureEngine(STORE_ENGINE_CONFIG);
+    const elsewhere = productView('sku-9', 70, T0 - 60_000);
+    const decoded = fromTrackerPayload(elsewhere);
+    if (!decoded.ok) throw new Error(decoded.detail);
+    server.apply(decoded.value);
+    const state = createFeatureState({ now: c.now });
+    state.ingest(productView('sku-1', 30, T0));
+    expect(state.takeDigest()?.n).toBe(1);
+    const lanes: ServerLanes = {
+      definitionVersion: STORE_DEFINITION_VERSION,
+      userKey: SHOPPER.domainUserId,
+      sessionKey: SHOPPER.sessionId,
+      user: serializeUserLane(server.userLanes.get(SHOPPER.domainUserId) as never, STORE_ENGINE_CONFIG),
+      session: serializeSessionLane(server.sessionLanes.get(SHOPPER.sessionId) as never, STORE_ENGINE_CONFIG),
+    };
+    expect(state.rebase(lanes)).toMatchObject({ rebased: true });
+    expect(state.takeDigest()).toMatchObject({ n: 2 });
+  });
+});

@@ -4,6 +4,7 @@
  * every event and every tick. Pure: no DOM, no worker, no storage; the clock is passed in.
  */
 import {
+  clientDigest,
   createFeatureEngine,
   definitionVersion,
   deserializeSessionLane,
@@ -11,6 +12,7 @@ import {
   type EngineConfig,
   evaluateSessionLane,
   evaluateUserLane,
+  type FeatureDigest,
   type FeatureEngine,
   fromTrackerPayload,
   INITIAL_OFFER_STATE,
@@ -121,6 +123,12 @@ export interface FeatureState {
   snapshot(): FeatureSnapshot;
   recentEvents(): readonly SentPayload[];
   toPersisted(): PersistedFeatures;
+  /**
+   * The digest of the current user and session lanes at now, for reconciliation (feature-core
+   * `clientDigest`: the events they cover, from their seen-event logs, and the compared values); null
+   * without lanes, or when it would repeat the last digest taken (same events, same values).
+   */
+  takeDigest(): FeatureDigest | null;
   /** Replaces the state with a persisted one of the current definition version. Throws on bad lanes. */
   restore(persisted: PersistedFeatures): void;
   /** Frees tiles and lanes no evaluation at or after now needs. */
@@ -156,6 +164,8 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   let valuesSignature: string | null = '';
   let evaluatedAtMs = 0;
   let rebasedAtMs: number | null = null;
+  /** Events and values of the last digest taken, so an unchanged state is not reported twice. */
+  let lastDigest = '';
 
   /** The current lanes' values at `atMs`: every field, or only those in `only`. */
   function laneValues(atMs: number, only?: ReadonlySet<string>): Map<string, string> {
@@ -261,6 +271,22 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
       };
     },
     recentEvents: () => recent,
+    takeDigest() {
+      if (userKey === null || sessionKey === null) return null;
+      const digest = clientDigest({
+        definitionVersion: version,
+        userKey,
+        sessionKey,
+        user: engine.userLanes.get(userKey),
+        session: engine.sessionLanes.get(sessionKey),
+        atMs: now(),
+      });
+      if (digest === null) return null;
+      const signature = `${digest.e} ${digest.n} ${digest.h} ${digest.x}`;
+      if (signature === lastDigest) return null;
+      lastDigest = signature;
+      return digest;
+    },
     toPersisted() {
       return {
         schema: PERSISTED_SCHEMA_VERSION,

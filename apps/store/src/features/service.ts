@@ -5,6 +5,8 @@
  * a broadcast channel, and drops a port's state when its tab goes away (a `goodbye` on pagehide, or
  * no heartbeat for `portTimeoutMs`: comlink's release hooks never run when a SharedWorker's tab closes).
  */
+
+import type { FeatureDigest } from '@tandem/feature-core';
 import type { SentPayload } from '../tracking/feed-plugin.js';
 import {
   createFeatureState,
@@ -36,6 +38,16 @@ export interface FeatureApi {
   portCount(): number;
   /** The shopper's recent events as the worker applied them, oldest first (kept for the server rebase). */
   recentEvents(): Promise<readonly SentPayload[]>;
+  /** The digest of the shopper's current lanes, or null when unchanged since the last one taken (any tab). */
+  takeDigest(): Promise<FeatureDigest | null>;
+  /** Settings the page learned from the server (the last tab to connect wins: one deploy, one config). */
+  configure(settings: WorkerSettings): void;
+}
+
+/** Worker settings from the server-rendered page. */
+export interface WorkerSettings {
+  /** How often to rebase on the server's lanes while a tab is open, ms. */
+  readonly rebaseEveryMs?: number;
 }
 
 export interface BenchmarkResult {
@@ -171,6 +183,7 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
   });
   void ready.then(() => options.channel?.post({ type: 'hello' }));
 
+  let rebaseEveryMs = options.rebaseEveryMs ?? 60_000;
   let rebasing: Promise<void> | null = null;
   let lastRebaseMs = Number.NEGATIVE_INFINITY;
   function rebase(): Promise<void> {
@@ -197,7 +210,7 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
 
   function tick(): void {
     if (state.tick()) changed();
-    if (ports.size > 0 && now() - lastRebaseMs >= (options.rebaseEveryMs ?? 60_000)) void rebase();
+    if (ports.size > 0 && now() - lastRebaseMs >= rebaseEveryMs) void rebase();
     const cutoff = now() - portTimeoutMs;
     for (const port of [...ports]) if (port.lastSeenMs < cutoff) dropPort(port);
     if (++ticks % 60 === 0) state.prune();
@@ -281,6 +294,15 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
         async recentEvents() {
           await ready;
           return state.recentEvents();
+        },
+        async takeDigest() {
+          seen();
+          await ready;
+          return state.takeDigest();
+        },
+        configure(settings) {
+          const every = settings.rebaseEveryMs;
+          if (every !== undefined && Number.isFinite(every) && every >= 1_000) rebaseEveryMs = every;
         },
       };
     },

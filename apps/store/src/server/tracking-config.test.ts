@@ -10,7 +10,23 @@ describe('tracking config', () => {
       appId: 'tandem-store',
       userId: 'ada',
       enabled: true,
+      digests: { enabled: true, quietMs: 5_000 },
+      rebaseEveryMs: 60_000,
     });
+  });
+
+  it('sends digests unless FEATURE_DIGESTS=off, with the quiet period and rebase period from the environment', () => {
+    expect(trackingConfigFor(origin, null, { FEATURE_DIGESTS: 'off' }).digests.enabled).toBe(false);
+    const fast = trackingConfigFor(origin, null, {
+      FEATURE_DIGEST_QUIET_MS: '2000',
+      FEATURE_REBASE_INTERVAL_MS: '20000',
+    });
+    expect(fast.digests).toEqual({ enabled: true, quietMs: 2_000 });
+    expect(fast.rebaseEveryMs).toBe(20_000);
+    // A bad value falls back to the default rather than breaking every page.
+    const bad = trackingConfigFor(origin, null, { FEATURE_DIGEST_QUIET_MS: 'soon', FEATURE_REBASE_INTERVAL_MS: '5' });
+    expect(bad.digests.quietMs).toBe(5_000);
+    expect(bad.rebaseEveryMs).toBe(60_000);
   });
 
   it('follows a reverse proxy (first forwarded value) and only trusts https as the other scheme', () => {

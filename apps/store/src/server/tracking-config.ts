@@ -25,9 +25,22 @@ export function requestOrigin({ host, forwardedHost, forwardedProto }: RequestOr
   return `${proto}://${first(forwardedHost) ?? first(host) ?? '127.0.0.1:3000'}`;
 }
 
+/** Defaults of the reconciliation settings the browser gets (see apps/store/README.md). */
+export const DIGEST_DEFAULTS = { quietMs: 5_000, rebaseEveryMs: 60_000 } as const;
+
+/** A whole number of ms from `text` within [min, max], else `fallback` (a bad value must not break the page). */
+function msSetting(text: string | undefined, fallback: number, min: number, max: number): number {
+  const value = Number(text?.trim());
+  return text !== undefined && text.trim() !== '' && Number.isInteger(value) && value >= min && value <= max
+    ? value
+    : fallback;
+}
+
 /**
  * The browser's tracking config: the collector under the request's own origin, the signed-in user,
- * and `enabled` unless `TRACKING=off` (for tests of the shop alone, with no collector running).
+ * `enabled` unless `TRACKING=off` (for tests of the shop alone, with no collector running), client
+ * digests unless `FEATURE_DIGESTS=off`, sent after `FEATURE_DIGEST_QUIET_MS` without an event, and the
+ * worker's rebase period `FEATURE_REBASE_INTERVAL_MS`.
  */
 export function trackingConfigFor(
   origin: RequestOrigin,
@@ -39,5 +52,10 @@ export function trackingConfigFor(
     appId: STORE_APP_ID,
     userId,
     enabled: env.TRACKING?.trim().toLowerCase() !== 'off',
+    digests: {
+      enabled: env.FEATURE_DIGESTS?.trim().toLowerCase() !== 'off',
+      quietMs: msSetting(env.FEATURE_DIGEST_QUIET_MS, DIGEST_DEFAULTS.quietMs, 500, 600_000),
+    },
+    rebaseEveryMs: msSetting(env.FEATURE_REBASE_INTERVAL_MS, DIGEST_DEFAULTS.rebaseEveryMs, 1_000, 3_600_000),
   };
 }

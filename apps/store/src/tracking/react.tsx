@@ -9,6 +9,7 @@
 import { createContext, createElement, type ReactNode, useContext, useEffect, useState } from 'react';
 import { connectFeatures, type FeatureClient } from '../features/client.js';
 import { FeaturesProvider } from '../features/react.js';
+import { createDigestScheduler, type DigestScheduler, isDigestPayload } from './digests.js';
 import type { ShopTracking, TrackingConfig } from './shop-tracking.js';
 import { createShopTracking, DISABLED_TRACKING } from './tracker.js';
 
@@ -23,7 +24,15 @@ let page: PageTracking | null = null;
 function pageTracking(config: TrackingConfig): PageTracking {
   if (page === null) {
     const features = config.enabled ? connectFeatures() : null;
-    const tracking = createShopTracking(config, (payload) => features?.ingest(payload));
+    let digests: DigestScheduler | null = null;
+    const tracking = createShopTracking(config, (payload) => {
+      features?.ingest(payload);
+      if (!isDigestPayload(payload)) digests?.eventTracked();
+    });
+    if (features !== null) {
+      features.configure({ rebaseEveryMs: config.rebaseEveryMs });
+      if (config.digests.enabled) digests = startDigests(features, tracking, config.digests.quietMs);
+    }
     page = { tracking, features };
     // Diagnostics: the demo's and the end-to-end tests' window into the worker (e2e/tracking.spec.ts
     // reads the event ids it applied and its feature values: `await tandem.features.recentEvents()`,
@@ -31,6 +40,26 @@ function pageTracking(config: TrackingConfig): PageTracking {
     if (features !== null) (globalThis as { tandem?: { features: FeatureClient } }).tandem = { features };
   }
   return page;
+}
+
+/** Sends the worker's digests: after quiet periods, on hide, after a rebase (tracking/digests.ts). */
+function startDigests(features: FeatureClient, tracking: ShopTracking, quietMs: number): DigestScheduler {
+  const digests = createDigestScheduler({
+    quietMs,
+    take: () => features.takeDigest(),
+    send: (digest) => tracking.featureDigest(digest),
+  });
+  let rebasedAtMs: number | null | undefined;
+  features.subscribe((snapshot) => {
+    if (rebasedAtMs !== undefined && snapshot.rebasedAtMs !== rebasedAtMs) digests.rebased();
+    rebasedAtMs = snapshot.rebasedAtMs;
+  });
+  if (typeof document !== 'undefined') {
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') digests.flush();
+    });
+  }
+  return digests;
 }
 
 type Call = { [K in keyof ShopTracking]: [K, Parameters<ShopTracking[K]>] }[keyof ShopTracking];
@@ -59,6 +88,7 @@ export function createDeferredTracking(): ShopTracking & { attach(target: ShopTr
     siteSearch: forward('siteSearch'),
     signIn: forward('signIn'),
     signOut: forward('signOut'),
+    featureDigest: forward('featureDigest'),
     attach(next) {
       target = next;
       for (const [name, args] of queue.splice(0)) (next[name] as (...a: typeof args) => void)(...args);

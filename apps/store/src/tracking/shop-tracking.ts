@@ -5,6 +5,7 @@
  *
  * Every call is fire-and-forget and never throws: a tracking failure must not break the shop.
  */
+import type { FeatureDigest } from '@tandem/feature-core';
 
 /** A product as the shop shows it. Prices in major units (19.99), as the Snowplow product entity has them. */
 export interface ProductRef {
@@ -64,6 +65,11 @@ export interface ShopTracking {
   siteSearch(terms: readonly string[], resultCount: number): void;
   signIn(userId: string): void;
   signOut(): void;
+  /**
+   * The feature worker's digest of its values, sent as its own self-describing event for the
+   * server's reconciliation (not a shop action: the digest scheduler calls it, pages never do).
+   */
+  featureDigest(digest: FeatureDigest): void;
 }
 
 /** What the browser learns at request time from the server-rendered page (never NEXT_PUBLIC_*). */
@@ -75,4 +81,8 @@ export interface TrackingConfig {
   readonly userId: string | null;
   /** Turn tracking (and in-browser features) off, e.g. in tests of the shop alone. */
   readonly enabled: boolean;
+  /** Client digests for reconciliation: on or off, and the quiet period after an event before one is sent. */
+  readonly digests: { readonly enabled: boolean; readonly quietMs: number };
+  /** How often the feature worker rebases on the server's lanes while a tab is open, ms. */
+  readonly rebaseEveryMs: number;
 }

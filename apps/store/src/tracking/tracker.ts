@@ -19,6 +19,7 @@ import {
   trackTransaction,
 } from '@snowplow/browser-plugin-snowplow-ecommerce';
 import { newTracker, setUserId, trackPageView, trackSelfDescribingEvent } from '@snowplow/browser-tracker';
+import { FEATURE_DIGEST_SCHEMA_URI } from '@tandem/feature-core';
 import { createFeedPlugin, type EventSink } from './feed-plugin.js';
 import type { CartLine, CartState, ProductRef, ShopTracking, TrackingConfig } from './shop-tracking.js';
 
@@ -49,6 +50,7 @@ export const DISABLED_TRACKING: ShopTracking = Object.freeze({
   siteSearch() {},
   signIn() {},
   signOut() {},
+  featureDigest() {},
 });
 
 interface DoNotTrackGlobals {
@@ -183,5 +185,9 @@ export function createShopTracking(
     ),
     signIn: guard((userId) => setUserId(userId, trackers)),
     signOut: guard(() => setUserId(null, trackers)),
+    // Its own event, never an entity on shopping events: a pipeline without the schema loses only digests.
+    featureDigest: guard((digest) =>
+      trackSelfDescribingEvent({ event: { schema: FEATURE_DIGEST_SCHEMA_URI, data: { ...digest } } }, trackers),
+    ),
   };
 }

@@ -39,7 +39,15 @@ const driver: PageDriver = {
     client = connectFeatures({ ...(kind === undefined ? {} : { kind }), onError: (e) => console.error(e) });
     const features = need(client);
     tracking = createShopTracking(
-      { collectorUrl, appId: 'tandem-store', userId: null, enabled: true },
+      {
+        collectorUrl,
+        appId: 'tandem-store',
+        userId: null,
+        enabled: true,
+        // No digest scheduler here (it lives in the React layer); the settings only complete the config.
+        digests: { enabled: false, quietMs: 5_000 },
+        rebaseEveryMs: 60_000,
+      },
       (payload) => {
         sunk.push(payload);
         features.ingest(payload);
