@@ -229,6 +229,7 @@ describe('client digests', () => {
       }),
     });
     expect(state.takeDigest()).toBeNull();
+    expect(state.snapshot()).toMatchObject({ lastEventId: view.eid, eventCount: 2 });
     const next = productView('sku-2', 50, T0 + 6_000);
     state.ingest(next);
     expect(state.takeDigest()).toMatchObject({ e: next.eid, n: 3 });

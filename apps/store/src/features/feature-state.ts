@@ -224,6 +224,9 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
       const decoded = fromTrackerPayload(payload);
       if (!decoded.ok) return { ok: false, reason: decoded.reason, detail: decoded.detail };
       const event = decoded.value;
+      // The page's own digest (fed back by the tracker's sink) says nothing about the shopper: no lane
+      // applies it, and it must not become the snapshot's latest event either.
+      if (event.type === 'feature_digest') return { ok: true, applied: false, fired: [] };
       const outcome = engine.apply(event);
       const applied = outcome.user === 'applied' || outcome.session === 'applied';
       if (applied) {
