@@ -201,7 +201,11 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
     takeDigest: () => current().api.takeDigest(),
     configure(next) {
       settings = next;
-      current().api.configure(next).catch(onError);
+      try {
+        current().api.configure(next).catch(onError);
+      } catch (error) {
+        onError(error);
+      }
     },
     close() {
       closed = true;

@@ -139,3 +139,32 @@ describe('feature service (worker hub)', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('feature service: digests and settings', () => {
+  it('gives one digest per change across tabs, and rebases at the configured period', async () => {
+    const w = world();
+    let fetches = 0;
+    const service = createFeatureService({
+      backend: null,
+      ...w,
+      fetchServerState: async () => {
+        fetches++;
+        return null;
+      },
+    });
+    const tabA = service.connect();
+    const tabB = service.connect();
+    await settle();
+    expect(fetches).toBe(1);
+    await tabA.ingest(productView('sku-1', 30, T0));
+    expect(await tabB.takeDigest()).toMatchObject({ n: 1 });
+    expect(await tabA.takeDigest()).toBeNull();
+
+    tabA.configure({ rebaseEveryMs: 10_000 });
+    tabA.configure({ rebaseEveryMs: 5 }); // below 1 s: ignored
+    w.advance(10_000);
+    service.tick();
+    await settle();
+    expect(fetches).toBe(2);
+  });
+});
