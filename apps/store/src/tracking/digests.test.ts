@@ -75,6 +75,46 @@ describe('the digest scheduler', () => {
       vi.useRealTimers();
     }
   });
+
+  it('lets a running quiet period stand when a rebase lands (the shopper is mid-burst)', async () => {
+    vi.useFakeTimers();
+    try {
+      const { digests, sent } = scheduler();
+      digests.eventTracked();
+      await vi.advanceTimersByTimeAsync(1_000);
+      digests.rebased();
+      await vi.advanceTimersByTimeAsync(3_999);
+      expect(sent).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('logs the first failure only, a synchronous throw included', async () => {
+    vi.useFakeTimers();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const digests = createDigestScheduler({
+        quietMs: 100,
+        take: () => {
+          throw new Error('no worker');
+        },
+        send: () => {},
+      });
+      for (let i = 0; i < 3; i++) {
+        digests.eventTracked();
+        await vi.advanceTimersByTimeAsync(100);
+      }
+      digests.flush();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+      vi.useRealTimers();
+    }
+  });
 });
 
 describe('recognising a digest payload', () => {

@@ -9,64 +9,96 @@
 import type { FeatureDigest } from '@tandem/feature-core';
 
 export interface DigestSchedulerOptions {
-  /** Quiet period after an event, ms. */
+  /** Quiet period after a tracked event before a digest is sent, ms (the config's `digests.quietMs`). */
   readonly quietMs: number;
-  /** Delay after a rebase, ms (the rebased values first reach the worker's snapshot). */
+  /** Delay after a rebase, ms (default 500: the rebased values first reach the worker's snapshot). */
   readonly afterRebaseMs?: number;
-  /** The worker's digest, or null when unchanged. */
+  /** The worker's digest, or null when unchanged since the last one. */
   readonly take: () => Promise<FeatureDigest | null>;
   /** Tracks the digest (its own self-describing event). */
   readonly send: (digest: FeatureDigest) => void;
   readonly setTimer?: (callback: () => void, ms: number) => unknown;
   readonly clearTimer?: (timer: unknown) => void;
+  /** Told about every failure; default: the first one is logged, the rest are silent. */
   readonly onError?: (error: unknown) => void;
 }
 
 export interface DigestScheduler {
   /** A shopping event was tracked: (re)start the quiet period. */
   eventTracked(): void;
-  /** The worker rebased on the server's lanes. */
+  /** The worker rebased on the server's lanes: send soon, unless a quiet period is already running. */
   rebased(): void;
   /** Send now if anything changed (the page is being hidden). */
   flush(): void;
   stop(): void;
 }
 
+/** Schedules digests; pure timing over injected timers, so fake timers test it. Never throws. */
 export function createDigestScheduler(options: DigestSchedulerOptions): DigestScheduler {
   const setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
   const clearTimer = options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
-  const onError = options.onError ?? ((error: unknown) => console.warn('[digests]', error));
+  let logged = false;
+  const onError =
+    options.onError ??
+    ((error: unknown) => {
+      if (logged) return;
+      logged = true;
+      console.warn('[digests] sending a feature digest failed (further failures are not logged)', error);
+    });
   let timer: unknown = null;
+  /** Whether the pending timer is a quiet period (a rebase does not cut it short: the shopper is active). */
+  let quietPending = false;
   let stopped = false;
+
+  function cancel(): void {
+    if (timer !== null) {
+      try {
+        clearTimer(timer);
+      } catch (error) {
+        onError(error);
+      }
+    }
+    timer = null;
+    quietPending = false;
+  }
 
   function send(): void {
     timer = null;
+    quietPending = false;
     if (stopped) return;
-    options
-      .take()
+    // Through a promise so a synchronous throw of `take` (no worker) is caught like a rejection.
+    Promise.resolve()
+      .then(options.take)
       .then((digest) => {
         if (digest !== null && !stopped) options.send(digest);
       })
       .catch(onError);
   }
 
-  function schedule(ms: number): void {
+  function schedule(ms: number, quiet: boolean): void {
     if (stopped) return;
-    if (timer !== null) clearTimer(timer);
-    timer = setTimer(send, ms);
+    cancel();
+    try {
+      timer = setTimer(send, ms);
+      quietPending = quiet;
+    } catch (error) {
+      onError(error);
+    }
   }
 
   return {
-    eventTracked: () => schedule(options.quietMs),
-    rebased: () => schedule(options.afterRebaseMs ?? 500),
+    eventTracked: () => schedule(options.quietMs, true),
+    rebased() {
+      if (!quietPending) schedule(options.afterRebaseMs ?? 500, false);
+    },
     flush() {
-      if (timer !== null) clearTimer(timer);
+      if (stopped) return;
+      cancel();
       send();
     },
     stop() {
       stopped = true;
-      if (timer !== null) clearTimer(timer);
-      timer = null;
+      cancel();
     },
   };
 }

@@ -31,7 +31,14 @@ function pageTracking(config: TrackingConfig): PageTracking {
     });
     if (features !== null) {
       features.configure({ rebaseEveryMs: config.rebaseEveryMs });
-      if (config.digests.enabled) digests = startDigests(features, tracking, config.digests.quietMs);
+      if (config.digests.enabled) {
+        try {
+          digests = startDigests(features, tracking, config.digests.quietMs);
+        } catch (error) {
+          // Digests only feed drift statistics: without them the shop works as before.
+          console.warn('[digests] not started', error);
+        }
+      }
     }
     page = { tracking, features };
     // Diagnostics: the demo's and the end-to-end tests' window into the worker (e2e/tracking.spec.ts
