@@ -12,7 +12,7 @@
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import type { DriftRecord } from '@tandem/feature-core';
 import { domainUserIdOf, driftReader } from './support/drift.js';
-import { viewProduct } from './support/shop.js';
+import { cartLink, viewProduct } from './support/shop.js';
 import { e2eStack } from './support/stack.js';
 
 const stack = e2eStack();
@@ -36,11 +36,20 @@ async function signIn(page: Page, name: string): Promise<void> {
   await expect(page.getByText(`Signed in as ${name}`)).toBeVisible();
 }
 
+/** The id of the latest event the page's feature worker applied. */
+function lastEventId(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const features = (globalThis as unknown as { tandem: { features: { recentEvents(): Promise<{ eid: string }[]> } } })
+      .tandem.features;
+    return (await features.recentEvents()).at(-1)?.eid ?? '';
+  });
+}
+
 /** Polls the shopper's latest comparison until `done` holds. */
 async function latestRecord(
   drift: ReturnType<typeof reader>,
   userKey: string,
-  done: (record: DriftRecord) => boolean,
+  done: (record: DriftRecord) => boolean | Promise<boolean>,
   timeout = 45_000,
 ): Promise<DriftRecord> {
   let found: DriftRecord | null = null;
@@ -48,7 +57,7 @@ async function latestRecord(
     .poll(
       async () => {
         found = await drift.latest(userKey);
-        return found !== null && done(found);
+        return found !== null && (await done(found));
       },
       { timeout, intervals: [500] },
     )
@@ -69,16 +78,12 @@ test('two shoppers at once: browser and server agree exactly on every compared f
     await first.page.getByRole('button', { name: 'Add to cart' }).click();
     await viewProduct(second.page, 'Home', 'Enamel Mug');
 
+    await expect(cartLink(first.page)).toHaveAccessibleName('Cart, 1 item');
     for (const who of [first, second]) {
       const userKey = await who.userKey();
-      const lastEventId = await who.page.evaluate(async () => {
-        const features = (
-          globalThis as unknown as { tandem: { features: { recentEvents(): Promise<{ eid: string }[]> } } }
-        ).tandem.features;
-        return (await features.recentEvents()).at(-1)?.eid ?? '';
-      });
-      // The comparison of the digest that covers the shopper's last event.
-      const record = await latestRecord(drift, userKey, (r) => r.lastEventId === lastEventId);
+      // The comparison of the digest that covers the shopper's latest event (read again on every
+      // poll: a click's event reaches the worker a moment after the click).
+      const record = await latestRecord(drift, userKey, async (r) => r.lastEventId === (await lastEventId(who.page)));
       const differing = record.fields.filter((f) => f.outcome !== 'match');
       expect(differing, `${userKey}: ${JSON.stringify(differing)}`).toEqual([]);
       expect(record).toMatchObject({ agree: true, cause: null, differing: 0, lastEventFound: true });
