@@ -471,6 +471,9 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     await Promise.all(
       [...lanePartitions.entries()].map(async ([id, lane]) => {
         const topic = id.slice(0, id.lastIndexOf('/'));
+        // A partition dropped meanwhile (its batch failed, a rebalance) is left alone: its state may be
+        // ahead of Redis, and the partition refuses writes until it is restored anyway.
+        const current = () => lanePartitions.get(id) === lane;
         const due = lane.nextDueAtMs;
         if (due !== null && due <= atMs) {
           const flushed = await lane.flushDue();
@@ -481,14 +484,14 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
           metrics.expiryWrites.inc(flushed.lanes);
           metrics.redisOps.inc(flushed.ops);
         }
-        if (probing) {
+        if (probing && current()) {
           const outcome = await lane.probe();
           if (outcome !== 'OK') {
             await lost(topic, lane, outcome);
             return;
           }
         }
-        if (lane.checkpointDue(atMs)) {
+        if (current() && lane.checkpointDue(atMs)) {
           const done = await lane.checkpoint();
           if (done.outcome === 'OK' && done.offset !== null) await commit(topic, lane.partition, done.offset);
         }

@@ -75,6 +75,11 @@ export interface BatchResult {
   readonly checkpointOffset: number | null;
 }
 
+/**
+ * Once a batch was applied in memory but its write failed or was refused, memory is ahead of Redis:
+ * from then on every call but `restore` rejects, so nothing (a checkpoint queued by a timer, say) is
+ * written from that state. Only a restore makes the partition usable again.
+ */
 export interface LanePartition {
   readonly kind: LaneKind;
   readonly partition: number;
@@ -145,6 +150,24 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
   /** Offsets up to here may have been written by a previous owner: lanes first met there are written in full. */
   let catchUpUntil = -1;
   let lastCheckpointAt = now();
+  /**
+   * Why this partition may not write, if it may not: a batch was applied to the lanes in memory but its
+   * write failed or was refused, so memory is ahead of Redis. A checkpoint would then snapshot lanes
+   * whose values never reached Redis; after a restore, a closed session among them is left out of
+   * memory and only rewritten on a new event, so its values would stay missing. Only a restore (a new
+   * partition state from the last good checkpoint) clears it.
+   */
+  let unusable: string | null = 'not restored yet';
+
+  /** Queues work that writes from the lanes in memory: refused once memory is ahead of Redis. */
+  function guarded<T>(work: () => Promise<T>): Promise<T> {
+    return enqueue(() => {
+      if (unusable !== null) {
+        return Promise.reject(new Error(`${keys.checkpoint}: ${unusable}; restore the partition first`));
+      }
+      return work();
+    });
+  }
 
   function evaluate(lane: Lane, atMs: number): LaneValues {
     return kind === 'user' ? evaluateUserLane(lane as UserLane, atMs) : evaluateSessionLane(lane as SessionLane, atMs);
@@ -328,6 +351,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
   }
 
   async function restoreNow(highWatermark: number): Promise<RestoreResult> {
+    unusable = 'its restore did not finish';
     reset();
     const claimed = await store.claim(keys);
     epoch = claimed.epoch;
@@ -339,6 +363,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
       // from the topic. Lanes are written in full up to the last offset a previous owner recorded
       // writing (Redis may hold their keys); a partition nobody wrote to starts with an empty Redis.
       catchUpUntil = claimed.writtenOffset ?? -1;
+      unusable = null;
       return {
         resumeOffset: null,
         lanesRestored: 0,
@@ -358,6 +383,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
       if (!result.ok) {
         reset();
         catchUpUntil = Math.max(claimed.writtenOffset ?? -1, highWatermark - 1);
+        unusable = null;
         return { resumeOffset: null, lanesRestored: 0, reason: 'unreadable_snapshot', outcome: 'OK' };
       }
       const lane = result.value;
@@ -379,11 +405,15 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
     if (outcome === 'OK') {
       commitWritten(after);
       for (const [laneKey, lane] of lanes) schedule(laneKey, lane, atMs);
+      unusable = null;
     }
     return { resumeOffset: offset, lanesRestored: lanes.size, reason: 'checkpoint', outcome };
   }
 
   async function applyNow(records: readonly LaneRecord[], endOffset: number): Promise<BatchResult> {
+    // From here the lanes in memory take this batch: until Redis acknowledges its write, nothing may be
+    // written from them (a batch that fails or is refused leaves the partition for a restore).
+    unusable = `a batch ending at offset ${endOffset} was applied in memory but not written`;
     let applied = 0;
     let duplicates = 0;
     let expired = 0;
@@ -436,6 +466,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
       for (const op of planCheckpoint(atMs, checkpointOffset, new Map(after))) ops.push(op);
     const outcome = ops.length === 0 ? 'OK' : await store.write(keys, epoch, ops);
     if (outcome === 'OK') {
+      unusable = null;
       commitWritten(after);
       for (const laneKey of touched) schedule(laneKey, lanes.get(laneKey) as Lane, atMs);
       nextOffset = endOffset;
@@ -510,9 +541,9 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
       );
     },
     restore: (highWatermark) => enqueue(() => restoreNow(highWatermark)),
-    applyBatch: (records, endOffset) => enqueue(() => applyNow(records, endOffset)),
-    flushDue: () => enqueue(flushDueNow),
-    probe: () => enqueue(() => store.probe(keys, epoch)),
-    checkpoint: () => enqueue(checkpointNow),
+    applyBatch: (records, endOffset) => guarded(() => applyNow(records, endOffset)),
+    flushDue: () => guarded(flushDueNow),
+    probe: () => guarded(() => store.probe(keys, epoch)),
+    checkpoint: () => guarded(checkpointNow),
   };
 }
