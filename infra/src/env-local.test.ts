@@ -41,11 +41,14 @@ afterEach(() => {
 });
 
 describe('ensureLocalSecrets', () => {
-  it('generates every secret of the stack: the REST token and the offer signing key', () => {
-    expect(LOCAL_SECRETS.map((secret) => secret.name)).toEqual(['UPSTASH_REDIS_REST_TOKEN', 'OFFER_SIGNING_KEY']);
+  it('generates every secret of the stack: the REST token, the offer signing key and the dashboard token', () => {
+    const names = ['UPSTASH_REDIS_REST_TOKEN', 'OFFER_SIGNING_KEY', 'OPS_TOKEN'];
+    expect(LOCAL_SECRETS.map((secret) => secret.name)).toEqual(names);
     const { generated, values } = ensureLocalSecrets({ root, env: {} });
-    expect(generated).toEqual(['UPSTASH_REDIS_REST_TOKEN', 'OFFER_SIGNING_KEY']);
+    expect(generated).toEqual(names);
     expect(values.OFFER_SIGNING_KEY).toMatch(TOKEN_SHAPE);
+    expect(values.OPS_TOKEN).toMatch(TOKEN_SHAPE);
+    expect(new Set(names.map((name) => values[name])).size).toBe(3);
   });
 
   it('generates each missing secret once, as 32 random bytes in base64url, in a 0600 file', () => {
@@ -128,7 +131,12 @@ describe('ensureLocalSecrets', () => {
     );
     expect(readdirSync(root)).toEqual([]);
     // With the real value in the environment, production starts.
-    const env = { NODE_ENV: 'production', UPSTASH_REDIS_REST_TOKEN: 'real', OFFER_SIGNING_KEY: 'real too' };
+    const env = {
+      NODE_ENV: 'production',
+      UPSTASH_REDIS_REST_TOKEN: 'real',
+      OFFER_SIGNING_KEY: 'real too',
+      OPS_TOKEN: 'real as well',
+    };
     expect(ensureLocalSecrets({ root, env }).generated).toEqual([]);
   });
 

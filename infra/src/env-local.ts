@@ -37,6 +37,11 @@ export const LOCAL_SECRETS: readonly LocalSecret[] = [
     name: 'OFFER_SIGNING_KEY',
     description: 'HMAC key the store signs offer codes with (redeemed discounts and free delivery)',
   },
+  {
+    name: 'OPS_TOKEN',
+    description:
+      "token of the store's drift dashboard (/ops/drift?token=..., or Authorization: Bearer on /api/ops/drift)",
+  },
 ];
 
 /** Why `.env.local` could not be read or completed. */

@@ -284,6 +284,11 @@ async function main(): Promise<void> {
   const width = Math.max(...running.map((p) => p.url.length));
   console.log('\nTandem local stack is up (Ctrl-C stops it):');
   for (const part of running) console.log(`  ${part.name.padEnd(nameWidth)}  ${part.url.padEnd(width)}  ${part.note}`);
+  const store = running.find((part) => part.name === 'store');
+  if (store !== undefined) {
+    const token = process.env.OPS_TOKEN?.trim();
+    console.log(`  drift dashboard: ${store.url}/ops/drift${token ? `?token=${encodeURIComponent(token)}` : ''}`);
+  }
   console.log('');
   let stopping = false;
   const shutdown = (signal: string) => {
