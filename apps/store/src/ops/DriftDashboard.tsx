@@ -221,7 +221,8 @@ function DriftPanels({ drift, nowMs }: { drift: DriftSnapshot; nowMs: number }) 
       <section aria-labelledby="agreement-heading" className={styles.panel}>
         <h2 id="agreement-heading">Agreement over the last {drift.range.minutes} minutes</h2>
         <p className={styles.summary}>
-          {drift.totals.digests.toLocaleString()} digests compared, {percent(drift.totals.agreementRate)} agreed exactly
+          {drift.totals.digests.toLocaleString()} {drift.totals.digests === 1 ? 'digest' : 'digests'} compared,{' '}
+          {percent(drift.totals.agreementRate)} agreed exactly
           {drift.totals.skipped > 0 ? `, ${drift.totals.skipped} not comparable (definition skew)` : ''}.
           {Object.entries(drift.totals.excluded).length > 0
             ? ` Fields left out: ${Object.entries(drift.totals.excluded)
