@@ -89,8 +89,11 @@ describe('GET /api/ops/session', () => {
     const response = opsSessionResponse(new Request(`http://127.0.0.1:3000/api/ops/session?token=${TOKEN}`), auth);
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/ops/drift');
-    expect(response.headers.get('set-cookie')).toMatch(/^tandem_ops=[^;]+; Path=\/; .*HttpOnly; SameSite=Strict$/);
-    expect(response.headers.get('set-cookie')).not.toContain(TOKEN);
+    const cookies = response.headers.getSetCookie();
+    expect(cookies).toHaveLength(2);
+    expect(cookies[0]).toMatch(/^tandem_ops=[^;]+; Path=\/ops; .*HttpOnly; SameSite=Strict$/);
+    expect(cookies[1]).toMatch(/^tandem_ops=[^;]+; Path=\/api\/ops; .*HttpOnly; SameSite=Strict$/);
+    for (const cookie of cookies) expect(cookie).not.toContain(TOKEN);
   });
 
   it('answers 401 to a wrong token, and sets no cookie', async () => {

@@ -3,7 +3,7 @@
  * aggregator's metrics), behind the dashboard token (drift-auth.ts). Never cached.
  */
 import { STORE_ENV_DEFAULTS } from '../config';
-import { authorizeOps, OPS_COOKIE, type OpsAuthConfig, opsAuthConfigFromEnv, opsSetCookie } from './drift-auth';
+import { authorizeOps, OPS_COOKIE, type OpsAuthConfig, opsAuthConfigFromEnv, opsSetCookies } from './drift-auth';
 import { createPipelineHealthReader, type PipelineHealth, type PipelineHealthReader } from './drift-health';
 import { createDriftReader, DEFAULT_DRIFT_MINUTES, type DriftReader, type DriftSnapshot } from './drift-reader';
 import { featuresRedis } from './redis-client';
@@ -131,7 +131,7 @@ export function opsSessionResponse(request: Request, auth: OpsAuthConfig = opsAu
   const headers = new Headers({ ...NO_STORE, location: DRIFT_PAGE_PATH, 'referrer-policy': 'no-referrer' });
   if (decision.via === 'query' && auth.token !== undefined) {
     const secure = url.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
-    headers.set('set-cookie', opsSetCookie(auth.token, secure));
+    for (const cookie of opsSetCookies(auth.token, secure)) headers.append('set-cookie', cookie);
   }
   return new Response(null, { status: 303, headers });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorizeOps, constantTimeEqual, opsAuthConfigFromEnv, opsCookieValue, opsSetCookie } from './drift-auth';
+import { authorizeOps, constantTimeEqual, opsAuthConfigFromEnv, opsCookieValue, opsSetCookies } from './drift-auth';
 
 const TOKEN = 'ops-token-0123456789abcdefghijklmnopqrstuvwxy';
 const configured = { token: TOKEN, production: true };
@@ -55,11 +55,14 @@ describe('authorizeOps', () => {
 });
 
 describe('cookie and config', () => {
-  it('sets an HttpOnly SameSite=Strict cookie for the whole site, Secure over https only', () => {
-    const cookie = opsSetCookie(TOKEN, false);
-    expect(cookie).toBe(`tandem_ops=${opsCookieValue(TOKEN)}; Path=/; Max-Age=28800; HttpOnly; SameSite=Strict`);
-    expect(cookie).not.toContain(TOKEN);
-    expect(opsSetCookie(TOKEN, true)).toMatch(/; Secure$/);
+  it('sets an HttpOnly SameSite=Strict cookie on /ops and /api/ops only, Secure over https only', () => {
+    const value = opsCookieValue(TOKEN);
+    expect(opsSetCookies(TOKEN, false)).toEqual([
+      `tandem_ops=${value}; Path=/ops; Max-Age=28800; HttpOnly; SameSite=Strict`,
+      `tandem_ops=${value}; Path=/api/ops; Max-Age=28800; HttpOnly; SameSite=Strict`,
+    ]);
+    for (const cookie of opsSetCookies(TOKEN, false)) expect(cookie).not.toContain(TOKEN);
+    for (const cookie of opsSetCookies(TOKEN, true)) expect(cookie).toMatch(/; Secure$/);
     expect(opsCookieValue(TOKEN)).not.toBe(opsCookieValue(`${TOKEN}.`));
   });
 

@@ -3,8 +3,8 @@
  * token outside local development).
  *
  * - `OPS_TOKEN` set: the page and its API require it, as `Authorization: Bearer <token>`, or the
- *   page's `?token=<token>` (which then sets an HttpOnly, SameSite=Strict cookie holding a hash of
- *   the token, so the token leaves the address bar and scripts never see it). Compared in constant time.
+ *   page's `?token=<token>` (which then sets an HttpOnly, SameSite=Strict cookie, scoped to /ops and
+ *   /api/ops, holding a hash of the token, so the token leaves the address bar and scripts never see it). Compared in constant time.
  * - `OPS_TOKEN` unset: allowed in development (`NODE_ENV !== 'production'`); in production the
  *   dashboard answers 503 until the operator sets one.
  *
@@ -15,6 +15,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** The cookie that carries the dashboard's credential after a `?token=` visit. */
 export const OPS_COOKIE = 'tandem_ops';
+/** The cookie's paths: the page and its API only (a cookie has one path, so it is set once per path). */
+export const OPS_COOKIE_PATHS = ['/ops', '/api/ops'] as const;
 /** How long the cookie lasts, seconds. */
 export const OPS_COOKIE_MAX_AGE_S = 8 * 60 * 60;
 
@@ -98,16 +100,21 @@ export function authorizeOps(config: OpsAuthConfig, credentials: OpsCredentials)
   };
 }
 
-/** The `Set-Cookie` header value after a valid `?token=` visit: HttpOnly, SameSite=Strict, Path=/. */
-export function opsSetCookie(token: string, secure: boolean): string {
-  return [
-    `${OPS_COOKIE}=${opsCookieValue(token)}`,
-    'Path=/',
-    `Max-Age=${OPS_COOKIE_MAX_AGE_S}`,
-    'HttpOnly',
-    'SameSite=Strict',
-    ...(secure ? ['Secure'] : []),
-  ].join('; ');
+/**
+ * The `Set-Cookie` header values after a valid `?token=` visit, one per path of `OPS_COOKIE_PATHS`
+ * (the shop's own pages never carry it): HttpOnly, SameSite=Strict, Secure over https.
+ */
+export function opsSetCookies(token: string, secure: boolean): string[] {
+  return OPS_COOKIE_PATHS.map((path) =>
+    [
+      `${OPS_COOKIE}=${opsCookieValue(token)}`,
+      `Path=${path}`,
+      `Max-Age=${OPS_COOKIE_MAX_AGE_S}`,
+      'HttpOnly',
+      'SameSite=Strict',
+      ...(secure ? ['Secure'] : []),
+    ].join('; '),
+  );
 }
 
 /** The auth settings of this process: OPS_TOKEN (after `.env.local` is loaded) and NODE_ENV. */
