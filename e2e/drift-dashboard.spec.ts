@@ -82,10 +82,10 @@ test('the drift dashboard shows a drifting shopper, side by side, in charts with
     const ops = await opsContext.newPage();
     await ops.goto(`/ops/drift?token=${encodeURIComponent(token)}`);
     await expect(ops).toHaveURL(/\/ops\/drift$/);
-    expect((await opsContext.cookies()).find((c) => c.name === 'tandem_ops')).toMatchObject({
-      httpOnly: true,
-      sameSite: 'Strict',
-    });
+    // The cookie: HttpOnly, SameSite=Strict, on the dashboard's paths only (the shop never sends it).
+    const opsCookies = (await opsContext.cookies()).filter((c) => c.name === 'tandem_ops');
+    expect(opsCookies.map((c) => c.path).sort()).toEqual(['/api/ops', '/ops']);
+    for (const cookie of opsCookies) expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await expect(ops.getByRole('heading', { level: 1, name: 'Drift dashboard' })).toBeVisible();
     const status = ops.getByRole('status').filter({ hasText: /^Live: updated/ });
     await expect(status).toBeVisible();
@@ -98,6 +98,8 @@ test('the drift dashboard shows a drifting shopper, side by side, in charts with
     await expect.poll(async () => (await dataMarks(agreement)).dots).toBeGreaterThanOrEqual(2);
     await expect.poll(async () => (await dataMarks(causes)).bars).toBeGreaterThanOrEqual(1);
     await expect.poll(async () => (await dataMarks(fields)).bars).toBeGreaterThanOrEqual(1);
+    const fieldsOverTime = ops.locator('figure[data-chart="fields-over-time"]');
+    await expect.poll(async () => (await dataMarks(fieldsOverTime)).dots).toBeGreaterThanOrEqual(1);
     await expect(causes.locator('.recharts-legend-item-text', { hasText: 'Browser-only events' })).toBeVisible();
 
     // The shopper in the table, with evidence, a history chart and every compared field side by side.
@@ -131,13 +133,32 @@ test('the drift dashboard shows a drifting shopper, side by side, in charts with
 
     await ops.screenshot({ path: SCREENSHOT, fullPage: true });
 
-    // At phone width the dashboard itself does not overflow sideways (tables scroll in their own box).
+    // At phone width the dashboard itself does not overflow sideways (tables scroll in their own box;
+    // the charts re-measure on the next resize observation, so this is polled).
     await ops.setViewportSize({ width: 390, height: 844 });
-    const overflow = await ops.evaluate(() => {
-      const main = document.getElementById('main');
-      return main === null ? -1 : main.scrollWidth - main.clientWidth;
-    });
-    expect(overflow).toBeLessThanOrEqual(1);
+    const overflow = () =>
+      ops.evaluate(() => {
+        const main = document.getElementById('main');
+        return main === null ? -1 : main.scrollWidth - main.clientWidth;
+      });
+    try {
+      await expect.poll(overflow, { timeout: 5_000 }).toBeLessThanOrEqual(1);
+    } catch (error) {
+      // Name what sticks out, so a failure says where to look.
+      const wide = await ops.evaluate(() => {
+        const limit = document.getElementById('main')?.getBoundingClientRect().right ?? window.innerWidth;
+        return [...document.querySelectorAll('#main *')]
+          .filter((el) => el.getBoundingClientRect().right > limit + 1)
+          .slice(0, 8)
+          .map(
+            (el) =>
+              `${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''} ${Math.round(el.getBoundingClientRect().right)}px`,
+          );
+      });
+      throw new Error(`the dashboard overflows at 390 px (main ends at the viewport): ${wide.join('; ')}`, {
+        cause: error,
+      });
+    }
   } finally {
     await shopperContext.close();
     await opsContext.close();

@@ -236,7 +236,7 @@ function DriftPanels({ drift, nowMs }: { drift: DriftSnapshot; nowMs: number }) 
           <OutcomeChart drift={drift} />
         </div>
       </section>
-      <FieldsPanel fields={drift.fields} />
+      <FieldsPanel drift={drift} />
       <ShoppersPanel shoppers={drift.shoppers} />
       <MismatchesPanel records={drift.latestMismatches} />
     </>
@@ -371,8 +371,57 @@ function OutcomeChart({ drift }: { drift: DriftSnapshot }) {
   );
 }
 
-function FieldsPanel({ fields }: { fields: readonly FieldDrift[] }) {
-  const drifting = (f: FieldDrift) => f.mismatchRatio + f.missingRatio + f.extraRatio;
+/** Share of a field's comparisons that did not match (mismatch + missing + extra). */
+function driftingRatio(f: FieldDrift): number {
+  return f.mismatchRatio + f.missingRatio + f.extraRatio;
+}
+
+const FIELD_COLORS = ['#a3161c', '#1a5fd0', '#c2410c', '#6b3fa0', '#b08900'];
+
+/** The worst fields of the range, per minute: when each drifted (null in minutes without digests). */
+function FieldsOverTimeChart({ drift, worst }: { drift: DriftSnapshot; worst: readonly FieldDrift[] }) {
+  const data = drift.minutes.map((m) => {
+    const point: Record<string, string | number | null> = { t: minuteLabel(m.startMs) };
+    for (const f of worst)
+      point[f.field] = m.digests === 0 ? null : Math.round((m.driftRateByField[f.field] ?? 0) * 1000) / 10;
+    return point;
+  });
+  return (
+    <ChartFigure
+      id="fields-over-time"
+      title={`The ${worst.length === 1 ? 'worst field' : `${worst.length} worst fields`} per minute: drift ratio (%)`}
+      description={`Per minute with digests, the share of comparisons of ${worst
+        .map((f) => f.field)
+        .join(', ')} that did not match.`}
+    >
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: -16 }} title="Worst fields per minute">
+          <CartesianGrid stroke="#e3e8e4" strokeDasharray="3 3" />
+          <XAxis dataKey="t" minTickGap={24} tick={{ fontSize: 12 }} />
+          <YAxis domain={[0, 100]} tick={{ fontSize: 12 }} unit="%" />
+          <Tooltip />
+          <Legend />
+          {worst.map((f, i) => (
+            <Line
+              key={f.field}
+              type="monotone"
+              dataKey={f.field}
+              name={f.field}
+              stroke={FIELD_COLORS[i % FIELD_COLORS.length]}
+              strokeWidth={2}
+              dot={{ r: 3 }}
+              isAnimationActive={false}
+            />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartFigure>
+  );
+}
+
+function FieldsPanel({ drift }: { drift: DriftSnapshot }) {
+  const { fields } = drift;
+  const drifting = driftingRatio;
   const sorted = [...fields].sort((a, b) => drifting(b) - drifting(a));
   const top = sorted.filter((f) => drifting(f) > 0).slice(0, 12);
   return (
@@ -419,6 +468,7 @@ function FieldsPanel({ fields }: { fields: readonly FieldDrift[] }) {
               </ResponsiveContainer>
             </ChartFigure>
           ) : null}
+          {top.length > 0 ? <FieldsOverTimeChart drift={drift} worst={top.slice(0, FIELD_COLORS.length)} /> : null}
           <details className={styles.details}>
             <summary>Every compared field ({fields.length})</summary>
             <div className={styles.tableWrap}>

@@ -182,7 +182,12 @@ describe('createDriftReader', () => {
     const threeAgo = byStart.get(driftBucket(NOW - 3 * 60_000) * 60_000);
     expect(threeAgo).toMatchObject({ digests: 2, agree: 1, drifted: 1, agreementRate: 0.5, driftRate: 0.5 });
     expect(threeAgo?.causes.browser_only_events).toBe(1);
-    expect(Object.keys(threeAgo?.differingByField ?? {}).length).toBeGreaterThan(0);
+    expect(Object.keys(threeAgo?.differingByField ?? {}).length).toBe(dropped.record.differing);
+    // Two digests compared each field that minute, one of them Alice's dropped beacon: half drifted.
+    expect(Object.keys(threeAgo?.driftRateByField ?? {}).sort()).toEqual(
+      Object.keys(threeAgo?.differingByField ?? {}).sort(),
+    );
+    for (const rate of Object.values(threeAgo?.driftRateByField ?? {})) expect(rate).toBeCloseTo(0.5);
     expect(byStart.get(driftBucket(NOW - 2 * 60_000) * 60_000)).toMatchObject({ digests: 1, agree: 1, driftRate: 0 });
     expect(snapshot.minutes.at(-1)).toMatchObject({ digests: 1, agree: 1 });
 

@@ -37,6 +37,11 @@ export interface DriftMinute {
   readonly causes: Readonly<Record<DriftCause, number>>;
   /** Field → comparisons that did not match (mismatch + missing + extra), non-zero only. */
   readonly differingByField: Readonly<Record<string, number>>;
+  /**
+   * Field → share of that minute's comparisons of the field that did not match, in (0, 1], non-zero
+   * only (a field absent from a minute with digests agreed, or was not compared).
+   */
+  readonly driftRateByField: Readonly<Record<string, number>>;
 }
 
 /** Per feature × window over the range: Chronon's ratios, plus the counts behind them. */
@@ -171,9 +176,13 @@ export function driftMinute(startMs: number, counters: Readonly<Record<string, s
   const stats = driftStatsFromCounters(counters);
   const agree = agreeingDigests(counters);
   const differingByField: Record<string, number> = {};
+  const driftRateByField: Record<string, number> = {};
   for (const [field, c] of Object.entries(stats.fields)) {
     const differing = c.mismatch + c.missing + c.extra;
-    if (differing > 0) differingByField[field] = differing;
+    if (differing > 0) {
+      differingByField[field] = differing;
+      if (c.compared > 0) driftRateByField[field] = Math.min(1, differing / c.compared);
+    }
   }
   return {
     startMs,
@@ -184,6 +193,7 @@ export function driftMinute(startMs: number, counters: Readonly<Record<string, s
     driftRate: ratio(Math.max(0, stats.digests - agree), stats.digests),
     causes: stats.causes,
     differingByField,
+    driftRateByField,
   };
 }
 
