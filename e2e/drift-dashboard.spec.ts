@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { expect, type Locator, test } from '@playwright/test';
 import type { DriftRecord } from '@tandem/feature-core';
 import { readEnvLocal } from '@tandem/infra/env-local';
-import { domainUserIdOf, driftReader } from './support/drift.js';
+import { domainUserIdOf, driftReader, dropNextProductViewBeacon } from './support/drift.js';
 import { viewProduct } from './support/shop.js';
 import { e2eStack } from './support/stack.js';
 
@@ -53,17 +53,9 @@ test('the drift dashboard shows a drifting shopper, side by side, in charts with
     const page = await shopperContext.newPage();
     await page.goto('/');
     await viewProduct(page, 'Home', 'Enamel Mug');
-    let dropped = 0;
-    await page.route(/\/t\/com\.snowplowanalytics\.snowplow\/tp2/, async (route) => {
-      if (dropped === 0 && (route.request().postData() ?? '').includes('product_view')) {
-        dropped++;
-        await route.fulfill({ status: 200, body: 'ok' });
-        return;
-      }
-      await route.continue();
-    });
+    const dropped = await dropNextProductViewBeacon(page);
     await viewProduct(page, 'Watches', 'Field Watch 38');
-    await expect.poll(() => dropped).toBe(1);
+    await expect.poll(dropped).toBe(1);
     await viewProduct(page, 'Jackets', 'Down Parka');
     const userKey = domainUserIdOf(await shopperContext.cookies());
 
@@ -147,7 +139,7 @@ test('the drift dashboard shows a drifting shopper, side by side, in charts with
       // Name what sticks out, so a failure says where to look.
       const wide = await ops.evaluate(() => {
         const limit = document.getElementById('main')?.getBoundingClientRect().right ?? window.innerWidth;
-        return [...document.querySelectorAll('#main *')]
+        return Array.from(document.querySelectorAll('#main *'))
           .filter((el) => el.getBoundingClientRect().right > limit + 1)
           .slice(0, 8)
           .map(

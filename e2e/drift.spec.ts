@@ -11,7 +11,7 @@
  */
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import type { DriftRecord } from '@tandem/feature-core';
-import { domainUserIdOf, driftReader } from './support/drift.js';
+import { domainUserIdOf, driftReader, dropNextProductViewBeacon } from './support/drift.js';
 import { cartLink, viewProduct } from './support/shop.js';
 import { e2eStack } from './support/stack.js';
 
@@ -104,19 +104,9 @@ test('a dropped beacon shows as events only the browser saw', async ({ browser }
   try {
     const { page, userKey } = await shopper(context);
     await viewProduct(page, 'Home', 'Enamel Mug');
-    // The next collector request is answered here and never delivered: the tracker counts it sent,
-    // the worker has its events, the server never gets them.
-    let dropped = 0;
-    await page.route(/\/t\/com\.snowplowanalytics\.snowplow\/tp2/, async (route) => {
-      if (dropped === 0 && (route.request().postData() ?? '').includes('product_view')) {
-        dropped++;
-        await route.fulfill({ status: 200, body: 'ok' });
-        return;
-      }
-      await route.continue();
-    });
+    const dropped = await dropNextProductViewBeacon(page);
     await viewProduct(page, 'Watches', 'Field Watch 38');
-    await expect.poll(() => dropped).toBe(1);
+    await expect.poll(dropped).toBe(1);
     await viewProduct(page, 'Jackets', 'Down Parka');
 
     const record = await latestRecord(drift, await userKey(), (r) => !r.agree);

@@ -2,6 +2,8 @@
  * Readers of what the reconciler recorded in the end-to-end stack's Redis (layout:
  * @tandem/infra/drift-keys): a shopper's latest comparison and history, and the latest mismatches.
  */
+
+import type { Page } from '@playwright/test';
 import type { DriftRecord } from '@tandem/feature-core';
 import { type DriftHistoryPoint, driftKeys } from '@tandem/infra/drift-keys';
 import { Redis } from 'ioredis';
@@ -42,4 +44,22 @@ export function domainUserIdOf(cookies: readonly { name: string; value: string }
   const id = cookies.find((cookie) => cookie.name.startsWith('_sp_id'))?.value.split('.')[0];
   if (id === undefined || id === '') throw new Error('no _sp_id cookie: is tracking on?');
   return id;
+}
+
+/**
+ * Answers the next collector request that carries a product view here, so it is never delivered:
+ * the tracker counts it sent and the worker has its events, the server never gets them (a lost
+ * beacon). Returns how many requests were dropped so far.
+ */
+export async function dropNextProductViewBeacon(page: Page): Promise<() => number> {
+  let dropped = 0;
+  await page.route(/\/t\/com\.snowplowanalytics\.snowplow\/tp2/, async (route) => {
+    if (dropped === 0 && (route.request().postData() ?? '').includes('product_view')) {
+      dropped++;
+      await route.fulfill({ status: 200, body: 'ok' });
+      return;
+    }
+    await route.continue();
+  });
+  return () => dropped;
 }

@@ -4,7 +4,6 @@
  * @tandem/infra/drift-keys, one atomic script per compared digest. Through the aggregator's
  * transport (ioredis or @upstash/redis), like every other Redis access of this app.
  */
-import { createHash } from 'node:crypto';
 import {
   type DriftRecord,
   deserializeSessionLane,
@@ -21,11 +20,7 @@ import {
   SHOPPER_HISTORY,
 } from '@tandem/infra/drift-keys';
 import { type LaneLayout, laneSnapshotKey, layoutKey, parseLaneLayout } from '@tandem/infra/lane-state';
-import type { LuaScript, RedisTransport } from '../redis/transport.js';
-
-function luaScript(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
+import { luaScript, type RedisTransport } from '../redis/transport.js';
 
 /**
  * KEYS: minute, latest, drifting, shopper, history, meta.

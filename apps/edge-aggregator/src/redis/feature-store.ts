@@ -13,10 +13,9 @@
  * - `tandem:{…}:lanes`: lane key → expiry (epoch ms) of each lane with a snapshot.
  * - `tandem:{…}:state:{laneKey}`: the lane in feature-core's wire format.
  */
-import { createHash } from 'node:crypto';
 import { type LaneLayout, layoutKey, type PartitionKeys } from '@tandem/infra/lane-state';
 import type { RedisOp } from '../write-plan.js';
-import type { LuaScript, RedisTransport } from './transport.js';
+import { luaScript, type RedisTransport } from './transport.js';
 
 export type WriteOutcome = 'OK' | 'FENCED' | 'WIPED';
 
@@ -26,10 +25,6 @@ export interface Checkpoint {
   readonly definitionVersion: string;
   /** The last offset whose writes a previous owner may have made (a lane first met up to it is written in full). */
   readonly writtenOffset: number | null;
-}
-
-function luaScript(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
 /** Applies the operations in ARGV from ARGV[2] on, each `code, key index, argument count, arguments...`. */

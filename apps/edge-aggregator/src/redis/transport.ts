@@ -3,6 +3,7 @@
  * endpoint locally, Upstash cloud when configured) and ioredis over TCP (self-hosted Redis). The only
  * module that imports either library. The aggregator needs few commands: its writes are Lua scripts.
  */
+import { createHash } from 'node:crypto';
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IoRedis } from 'ioredis';
 
@@ -21,6 +22,11 @@ export interface LuaScript {
   readonly source: string;
   /** SHA-1 of the source, as EVALSHA wants it. */
   readonly sha: string;
+}
+
+/** A script with its SHA-1, ready for `evalScript`. */
+export function luaScript(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
 function isNoScript(error: unknown): boolean {
