@@ -51,47 +51,17 @@ async function main(): Promise<void> {
   const store = createFeatureStore(transport);
   const metrics = createMetrics();
   let aggregator: Awaited<ReturnType<typeof startAggregator>> | null = null;
+  let reconciler: Reconciler | null = null;
   const server = await serveMetrics(metrics, config.metricsHost, config.metricsPort, () =>
     aggregator === null ? { ready: false, detail: { phase: 'connecting' } } : aggregator.health(),
   );
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.metricsPort;
-  aggregator = await startAggregator({
-    config,
-    store,
-    metrics,
-    log,
-    // A consumer kafkajs will not restart is a process that does nothing: exit, so a supervisor
-    // (npm start, systemd, Kubernetes) starts a fresh one, which restores from its checkpoints.
-    onFatal: (error) => {
-      log.error('exiting: the Kafka consumer stopped for good', { error: String(error) });
-      process.exit(1);
-    },
-  });
-  log.info(`listening on http://${config.metricsHost}:${port} (/healthz, /metrics)`);
-  // The reconciler shares the process (one thing to run) but not the consumer group, so it can
-  // never hold up the feature writer's partitions; its failures are logged, not fatal.
-  let reconciler: Reconciler | null = null;
-  const reconcileLog = createLog('reconciler', config.logLevel);
-  if (reconcile.enabled && config.inputFormat !== 'tsv') {
-    reconcileLog.warn('reconciler off: it reads digests from enriched TSV only', { input: config.inputFormat });
-  } else if (reconcile.enabled) {
-    try {
-      reconciler = await startReconciler({
-        config,
-        settings: reconcile,
-        store: createDriftStore(transport, { group: config.consumerGroup, engine: config.engine }),
-        metrics: createReconcileMetrics(metrics.registry),
-        log: reconcileLog,
-        onFatal: (error) =>
-          reconcileLog.error('the reconciler stopped; features are unaffected', { error: String(error) }),
-      });
-    } catch (error) {
-      reconcileLog.error('the reconciler did not start; features are unaffected', { error: String(error) });
-    }
-  }
 
+  // Signals are handled from here on, also while Kafka is still being joined: a SIGTERM during
+  // start-up waits for the step in hand, then stops what has started (never the default kill).
   let stopping = false;
+  let startup: Promise<void> = Promise.resolve();
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -100,6 +70,7 @@ async function main(): Promise<void> {
       log.error('graceful stop took over 30 s; exiting');
       process.exit(1);
     }, 30_000);
+    await startup.catch(() => {});
     await reconciler?.stop().catch(() => {});
     await aggregator?.stop();
     await store.close();
@@ -110,6 +81,44 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  startup = (async () => {
+    aggregator = await startAggregator({
+      config,
+      store,
+      metrics,
+      log,
+      // A consumer kafkajs will not restart is a process that does nothing: exit, so a supervisor
+      // (npm start, systemd, Kubernetes) starts a fresh one, which restores from its checkpoints.
+      onFatal: (error) => {
+        log.error('exiting: the Kafka consumer stopped for good', { error: String(error) });
+        process.exit(1);
+      },
+    });
+    log.info(`listening on http://${config.metricsHost}:${port} (/healthz, /metrics)`);
+    if (stopping) return;
+    // The reconciler shares the process (one thing to run) but not the consumer group, so it can
+    // never hold up the feature writer's partitions; its failures are logged, not fatal.
+    const reconcileLog = createLog('reconciler', config.logLevel);
+    if (reconcile.enabled && config.inputFormat !== 'tsv') {
+      reconcileLog.warn('reconciler off: it reads digests from enriched TSV only', { input: config.inputFormat });
+    } else if (reconcile.enabled) {
+      try {
+        reconciler = await startReconciler({
+          config,
+          settings: reconcile,
+          store: createDriftStore(transport, { group: config.consumerGroup, engine: config.engine }),
+          metrics: createReconcileMetrics(metrics.registry),
+          log: reconcileLog,
+          onFatal: (error) =>
+            reconcileLog.error('the reconciler stopped; features are unaffected', { error: String(error) }),
+        });
+      } catch (error) {
+        reconcileLog.error('the reconciler did not start; features are unaffected', { error: String(error) });
+      }
+    }
+  })();
+  await startup;
 }
 
 main().catch((error: unknown) => {
