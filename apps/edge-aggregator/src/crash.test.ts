@@ -129,23 +129,19 @@ describe('kill -9 while consuming', () => {
 });
 
 describe('SIGTERM during start-up', () => {
-  it(
-    'exits 0 when stopped the moment it listens, while the reconciler is still joining Kafka',
-    async () => {
-      const topic = await stack.createTopic('startup-stop-input');
-      const aggregator = await startAggregatorProcess(
-        stack.env({ CONSUMER_GROUP: 'startup-stop', ENRICHED_TOPIC: topic }),
-        'aggregator-startup-stop',
-      );
-      try {
-        expect(await aggregator.stop(), aggregator.output().slice(-4_000)).toBe(0);
-        expect(aggregator.output()).toContain('"message":"stopped"');
-      } finally {
-        await aggregator.kill();
-      }
-    },
-    90_000,
-  );
+  it('exits 0 when stopped the moment it listens, while the reconciler is still joining Kafka', async () => {
+    const topic = await stack.createTopic('startup-stop-input');
+    const aggregator = await startAggregatorProcess(
+      stack.env({ CONSUMER_GROUP: 'startup-stop', ENRICHED_TOPIC: topic }),
+      'aggregator-startup-stop',
+    );
+    try {
+      expect(await aggregator.stop(), aggregator.output().slice(-4_000)).toBe(0);
+      expect(aggregator.output()).toContain('"message":"stopped"');
+    } finally {
+      await aggregator.kill();
+    }
+  }, 90_000);
 });
 
 describe('Redis loses everything mid-stream', () => {
