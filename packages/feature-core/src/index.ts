@@ -116,6 +116,23 @@ export type {
   Transaction,
 } from './event.js';
 export { ECOMMERCE_ACTION_TYPES } from './event.js';
+// Offers holdout and its statistics
+export {
+  DEFAULT_HOLDOUT_SALT,
+  DEFAULT_HOLDOUT_SHARE,
+  HOLDOUT_ARMS,
+  type HoldoutArm,
+  holdoutArm,
+  holdoutBucket,
+  parseHoldoutShare,
+} from './holdout.js';
+export {
+  type DifferenceEstimate,
+  type Interval,
+  newcombeDifference,
+  wilsonInterval,
+  Z_95,
+} from './holdout-uplift.js';
 export {
   HASH_META_FIELDS,
   rollingField,
