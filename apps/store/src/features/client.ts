@@ -119,8 +119,19 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
   }
 
   function current(): Connection {
+    // A closed client (consent withdrawn) never starts the worker again, whatever still calls it.
+    if (closed) throw new Error('the feature client is closed');
     connection ??= connect();
     return connection;
+  }
+
+  /** A call on the worker as a promise: a closed client rejects instead of throwing. */
+  function ask<T>(call: (api: Remote<FeatureApi>) => Promise<T>): Promise<T> {
+    try {
+      return call(current().api);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -191,14 +202,14 @@ export function connectFeatures(options: FeatureClientOptions = {}): FeatureClie
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    snapshot: () => current().api.snapshot(),
+    snapshot: () => ask((api) => api.snapshot()),
     dismiss(ruleId) {
-      current().api.dismiss(ruleId).catch(onError);
+      ask((api) => api.dismiss(ruleId)).catch(onError);
     },
-    benchmark: (payloads) => current().api.benchmark(payloads),
-    portCount: () => current().api.portCount(),
-    recentEvents: () => current().api.recentEvents(),
-    takeDigest: () => current().api.takeDigest(),
+    benchmark: (payloads) => ask((api) => api.benchmark(payloads)),
+    portCount: () => ask((api) => api.portCount()),
+    recentEvents: () => ask((api) => api.recentEvents()),
+    takeDigest: () => ask((api) => api.takeDigest()),
     configure(next) {
       settings = next;
       try {

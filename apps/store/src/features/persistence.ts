@@ -25,14 +25,25 @@ const DATABASE_VERSION = 1;
 const STORE = 'state';
 const RECORD_KEY = 'shopper';
 
-/** The IndexedDB backend. Opens lazily; a failed open is retried on the next call. */
+/**
+ * The IndexedDB backend. Opens lazily (nothing is opened before the first read or write); a failed
+ * open is retried on the next call. When another context deletes the database (the shopper withdrew
+ * consent) or upgrades it, this connection closes at once instead of blocking that, and stays closed:
+ * a worker that lives on must not create the database again behind the shopper's back.
+ */
 export function openIndexedDbBackend(name: string = DATABASE_NAME): StateBackend {
   let db: Promise<IDBPDatabase> | null = null;
+  let released = false;
   const open = () => {
+    if (released) return Promise.reject(new Error(`IndexedDB ${name} was deleted or upgraded elsewhere: not reopened`));
     db ??= openDB(name, DATABASE_VERSION, {
       upgrade(database) {
         for (const store of [...database.objectStoreNames]) database.deleteObjectStore(store);
         database.createObjectStore(STORE);
+      },
+      blocking(_currentVersion, _blockedVersion, event) {
+        released = true;
+        (event.target as IDBDatabase).close();
       },
     }).catch((error: unknown) => {
       db = null;

@@ -30,3 +30,49 @@ describe('deferred tracking (calls before the tracker exists)', () => {
     ).not.toThrow();
   });
 });
+
+describe('deferred tracking while the shopper has not consented', () => {
+  const recorder = () => {
+    const calls: string[] = [];
+    const target: ShopTracking = {
+      ...DISABLED_TRACKING,
+      pageView: (title) => calls.push(`pageView:${title}`),
+      promoView: (promo) => calls.push(`promoView:${promo.id}`),
+      siteSearch: (terms) => calls.push(`siteSearch:${terms.join('+')}`),
+    };
+    return { calls, target };
+  };
+
+  it('keeps only the current page’s calls: a page view starts the queue over', () => {
+    const deferred = createDeferredTracking();
+    deferred.pageView('Home');
+    deferred.promoView({ id: 'summer', name: 'Summer' });
+    deferred.pageView('Search');
+    deferred.siteSearch(['boots'], 2);
+    const { calls, target } = recorder();
+    deferred.attach(target);
+    expect(calls).toEqual(['pageView:Search', 'siteSearch:boots']);
+  });
+
+  it('keeps at most 100 calls of one page, the newest', () => {
+    const deferred = createDeferredTracking();
+    deferred.pageView('Home');
+    for (let i = 0; i < 150; i++) deferred.siteSearch([`q${i}`], 0);
+    const { calls, target } = recorder();
+    deferred.attach(target);
+    expect(calls).toHaveLength(100);
+    expect(calls.at(-1)).toBe('siteSearch:q149');
+  });
+
+  it('after detach (consent withdrawn) forwards nothing, queued or new, and cannot be attached again', () => {
+    const deferred = createDeferredTracking();
+    const { calls, target } = recorder();
+    deferred.attach(target);
+    deferred.pageView('Home');
+    deferred.detach();
+    deferred.pageView('Cart');
+    deferred.attach(target);
+    deferred.pageView('Checkout');
+    expect(calls).toEqual(['pageView:Home']);
+  });
+});

@@ -1,5 +1,6 @@
 import { cookies } from 'next/headers';
 import { getProduct } from '../../../src/catalog/products';
+import { isTrackingConsented } from '../../../src/consent/server';
 import { jsonError, readJsonBody } from '../../../src/server/http';
 import { OFFER_BENEFITS } from '../../../src/server/offer-codes';
 import { trackConfirmedOrder } from '../../../src/server/order-tracking';
@@ -61,11 +62,13 @@ export async function POST(request: Request): Promise<Response> {
   const state = shopState();
   state.orders.set(order.id, order);
   state.carts.set(cart.id, { ...cart, items: [] });
-  void trackConfirmedOrder(order, {
-    userId: order.userId,
-    domainUserId: ids?.domainUserId ?? null,
-    sessionId: ids?.sessionId ?? null,
-  });
+  // Only with the shopper's consent, like the browser's tracking (src/consent/).
+  if (await isTrackingConsented())
+    void trackConfirmedOrder(order, {
+      userId: order.userId,
+      domainUserId: ids?.domainUserId ?? null,
+      sessionId: ids?.sessionId ?? null,
+    });
   return Response.json(
     { orderId: order.id, discountMinor, deliveryMinor },
     { status: 201, headers: { 'cache-control': 'no-store' } },
