@@ -18,6 +18,16 @@ export {
 } from './acceptance.js';
 export { fromTrackerPayload, type TrackerPayload } from './adapters/tracker-payload.js';
 export { canonicalJson, divideHalfEven, formatHundredths, serializeValue, type ValueType } from './canonical.js';
+// The feature catalogue for other systems (docs/catalog.md, the store's /api/catalog)
+export {
+  buildFeatureCatalog,
+  CATALOG_FORMAT,
+  CATALOG_SCHEMA_VERSION,
+  CATALOG_VALUE_TYPES,
+  type CatalogFeature,
+  type CatalogValueType,
+  type FeatureCatalog,
+} from './catalog.js';
 // Definitions, serialization, keys, versions
 export {
   FEATURE_DEFINITIONS,
