@@ -4,15 +4,17 @@
  * server run these same definitions. Adding a feature = one entry here + its test.
  *
  * Sources (FEATURES.md): `accelerator` = parity with the Flink accelerator (same key and meaning,
- * divergence fixes applied); `documented` = documented by the accelerator but never built.
+ * divergence fixes applied); `documented` = documented by the accelerator but never built; `tandem` =
+ * Tandem's own.
  */
 import { divideHalfEven, type RawValues, type ValueType } from './canonical.js';
+import type { SeenEvents } from './engine/seen-events.js';
 import type { SessionLane } from './engine/session-lane.js';
 import { geoSummary } from './engine/session-lane.js';
 import { OVERFLOW, type OverflowName, type WindowView } from './engine/user-lane.js';
 import { WINDOW_IDS, type WindowId } from './engine/windows.js';
 
-export type FeatureOrigin = 'accelerator' | 'documented';
+export type FeatureOrigin = 'accelerator' | 'documented' | 'tandem';
 
 interface DefinitionBase<T extends ValueType> {
   /** Feature name: the Redis key segment (before `_{window}` for rolling features). */
@@ -282,6 +284,27 @@ export const USER_FEATURES: readonly UserFeature[] = [
   } as UserFeature,
 ];
 
+/** The span `session_peak_events_10s` counts events in, ms. */
+export const PEAK_EVENTS_SPAN_MS = 10_000;
+
+/**
+ * The most events whose times lie within any span of `spanMs` (a half-open `[t, t + spanMs)`), over a
+ * seen-event log (kept in time order): two pointers, one pass. 0 for an empty log.
+ */
+export function peakEventsWithin(seen: SeenEvents, spanMs: number): number {
+  // The log holds [offset, id, offset, id, ...] with offsets from one base: compare offsets directly.
+  const log = seen.log;
+  let peak = 0;
+  let start = 0;
+  for (let end = 0; end < log.length; end += 2) {
+    const oldestInSpan = (log[end] as number) - spanMs;
+    while ((log[start] as number) <= oldestInSpan) start += 2;
+    const count = ((end - start) >> 1) + 1;
+    if (count > peak) peak = count;
+  }
+  return peak;
+}
+
 export const SESSION_FEATURES: readonly SessionFeature[] = [
   session({
     name: 'session_duration',
@@ -375,6 +398,16 @@ export const SESSION_FEATURES: readonly SessionFeature[] = [
     origin: 'documented',
     compared: false,
     compute: (s) => geoSummary(s).changes,
+  }),
+  session({
+    name: 'session_peak_events_10s',
+    type: 'count',
+    emptyValue: '0',
+    meaning:
+      'The most events of the session within any 10 seconds of event time (feature digests excluded): a pace no human keeps marks a bot (bots.ts).',
+    origin: 'tandem',
+    compared: true,
+    compute: (s) => (s.firstT < 0 ? null : peakEventsWithin(s.seen, PEAK_EVENTS_SPAN_MS)),
   }),
 ];
 

@@ -393,6 +393,8 @@ const SESSION_1_VALUES: Values = {
   // By event time: BE #1..#8, then BB #9..#35 = 1 change. (By arrival, late #8 (BE) would land
   // between BB events and make 3.)
   shopper_region_changes: '1',
+  // #21 609.7, #22 609.999, #23 610.0 s lie within 10 s; every other 10 s holds at most 2 (#1/#2, #3/#4, ...).
+  session_peak_events_10s: '3',
 };
 
 /** Session 2, final from S2-25 on. */
@@ -409,6 +411,8 @@ const SESSION_2_VALUES: Values = {
   shopper_latest_platform: 'web',
   shopper_locations: '["DE/BE"]',
   // shopper_region_changes absent: always BE
+  // S2-16 3609.6, S2-17 3609.999, S2-18 3610.0 s lie within 10 s; every other 10 s holds at most 2.
+  session_peak_events_10s: '3',
 };
 
 export interface Checkpoint {

@@ -17,6 +17,17 @@ export {
   toMinorUnits,
 } from './acceptance.js';
 export { fromTrackerPayload, type TrackerPayload } from './adapters/tracker-payload.js';
+// Bot filtering before offers
+export {
+  BOT_FEATURES,
+  BOT_PEAK_EVENTS_10S,
+  BOT_REASONS,
+  type BotReason,
+  botReason,
+  isKnownCrawler,
+  isLikelyBot,
+  PEAK_EVENTS_FIELD,
+} from './bots.js';
 export { canonicalJson, divideHalfEven, formatHundredths, serializeValue, type ValueType } from './canonical.js';
 // The feature catalogue for other systems (docs/catalog.md, the store's /api/catalog)
 export {

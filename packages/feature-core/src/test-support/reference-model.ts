@@ -151,6 +151,10 @@ function sessionValues(events: readonly ShopperEvent[], sessionKey: string, atMs
   let changes = 0;
   for (let i = 1; i < geo.length; i++) if (geo[i] !== geo[i - 1]) changes++;
   if (changes > 0) out.shopper_region_changes = String(changes);
+  // Brute force on purpose: for each event, the events in the 10 s starting at it.
+  const times = mine.filter((e) => e.type !== 'feature_digest').map((e) => e.eventTimeMs);
+  const peak = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 10_000).length));
+  if (peak > 0) out.session_peak_events_10s = String(peak);
   return out;
 }
 
