@@ -90,7 +90,7 @@ export default async function RootLayout({ children }: { readonly children: Reac
             </header>
             {/* Offers from the shopper's own features (the feature worker's snapshot): in the flow here
               on narrow screens, a corner card on wide ones (globals.css). */}
-            <OffersRegion />
+            <OffersRegion holdout={config.holdout} />
             <main id="main" tabIndex={-1}>
               {children}
             </main>

@@ -12,7 +12,17 @@ describe('tracking config', () => {
       enabled: true,
       digests: { enabled: true, quietMs: 5_000 },
       rebaseEveryMs: 60_000,
+      holdout: { share: 0.1, salt: 'tandem-holdout-1' },
     });
+  });
+
+  it('passes the offers holdout on: OFFER_HOLDOUT_SHARE (0 disables), OFFER_HOLDOUT_SALT; a bad share keeps 10 %', () => {
+    expect(trackingConfigFor(origin, null, { OFFER_HOLDOUT_SHARE: '0.5', OFFER_HOLDOUT_SALT: 's2' }).holdout).toEqual({
+      share: 0.5,
+      salt: 's2',
+    });
+    expect(trackingConfigFor(origin, null, { OFFER_HOLDOUT_SHARE: '0' }).holdout?.share).toBe(0);
+    expect(trackingConfigFor(origin, null, { OFFER_HOLDOUT_SHARE: 'half' }).holdout?.share).toBe(0.1);
   });
 
   it('sends digests unless FEATURE_DIGESTS=off, with the quiet period and rebase period from the environment', () => {

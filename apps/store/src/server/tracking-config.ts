@@ -3,6 +3,7 @@
  * values baked in at build), so one build runs on any host and port.
  */
 import type { TrackingConfig } from '../tracking/shop-tracking';
+import { holdoutSettings } from './offer-stats-model';
 
 /** The Snowplow app id of the shop's events. */
 export const STORE_APP_ID = 'tandem-store';
@@ -40,13 +41,15 @@ function msSetting(text: string | undefined, fallback: number, min: number, max:
  * The browser's tracking config: the collector under the request's own origin, the signed-in user,
  * `enabled` unless `TRACKING=off` (for tests of the shop alone, with no collector running), client
  * digests unless `FEATURE_DIGESTS=off`, sent after `FEATURE_DIGEST_QUIET_MS` without an event, and the
- * worker's rebase period `FEATURE_REBASE_INTERVAL_MS`.
+ * worker's rebase period `FEATURE_REBASE_INTERVAL_MS`, and the offers holdout (`OFFER_HOLDOUT_SHARE`,
+ * `OFFER_HOLDOUT_SALT`).
  */
 export function trackingConfigFor(
   origin: RequestOrigin,
   userId: string | null,
   env: Readonly<Record<string, string | undefined>>,
 ): TrackingConfig {
+  const holdout = holdoutSettings(env);
   return {
     collectorUrl: `${requestOrigin(origin)}${COLLECTOR_PROXY_PATH}`,
     appId: STORE_APP_ID,
@@ -57,5 +60,7 @@ export function trackingConfigFor(
       quietMs: msSetting(env.FEATURE_DIGEST_QUIET_MS, DIGEST_DEFAULTS.quietMs, 500, 600_000),
     },
     rebaseEveryMs: msSetting(env.FEATURE_REBASE_INTERVAL_MS, DIGEST_DEFAULTS.rebaseEveryMs, 1_000, 3_600_000),
+    // The same settings the server counts and guards redemptions with (offer-stats-model.ts).
+    holdout: { share: holdout.share, salt: holdout.salt },
   };
 }

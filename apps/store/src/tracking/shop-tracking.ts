@@ -85,4 +85,9 @@ export interface TrackingConfig {
   readonly digests: { readonly enabled: boolean; readonly quietMs: number };
   /** How often the feature worker rebases on the server's lanes while a tab is open, ms. */
   readonly rebaseEveryMs: number;
+  /**
+   * The offers holdout (OFFER_HOLDOUT_SHARE, OFFER_HOLDOUT_SALT): the browser hides offers from
+   * control shoppers with feature-core's `holdoutArm`, as the server counts them. Absent: no holdout.
+   */
+  readonly holdout?: { readonly share: number; readonly salt: string };
 }

@@ -3,6 +3,7 @@ import { getProduct } from '../../../src/catalog/products';
 import { isTrackingConsented } from '../../../src/consent/server';
 import { jsonError, readJsonBody } from '../../../src/server/http';
 import { OFFER_BENEFITS } from '../../../src/server/offer-codes';
+import { offerStatsDeps, recordOrderConversion } from '../../../src/server/offer-stats-api';
 import { trackConfirmedOrder } from '../../../src/server/order-tracking';
 import { spendOfferCode } from '../../../src/server/redeem-api';
 import { offerDeps } from '../../../src/server/redis-client';
@@ -62,6 +63,8 @@ export async function POST(request: Request): Promise<Response> {
   const state = shopState();
   state.orders.set(order.id, order);
   state.carts.set(cart.id, { ...cart, items: [] });
+  // The offers experiment: this session's qualified rules convert, per arm (never fails the order).
+  await recordOrderConversion(offerStatsDeps(), ids);
   // Only with the shopper's consent, like the browser's tracking (src/consent/).
   if (await isTrackingConsented())
     void trackConfirmedOrder(order, {

@@ -5,13 +5,26 @@
  * decides nothing, it renders the worker's snapshot). A polite live region announces each new offer
  * once; discount and free-delivery cards redeem a code from the server; the chat card opens a small
  * demo chat (no network). Any failure here stays inside its card: offers never break the page.
+ *
+ * The offers holdout: a browser in the control arm (offer-events.ts, from the tracking config's
+ * holdout) gets no card at all, but its qualifications are reported like everyone's, so the server
+ * can compare conversion with and without offers.
  */
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ActiveOffer } from '../../features/feature-state';
 import { useOffers } from '../../features/react';
 import { browserSessionStorage, readOfferCode, saveOfferCode } from './offer-code-storage';
 import { dismissLabel, newOfferAnnouncement, offerCopy } from './offer-copy';
+import {
+  browserArm,
+  browserIdFromCookies,
+  createOfferEventReporter,
+  type HoldoutConfig,
+  type OfferEventReporter,
+} from './offer-events';
 import { type RedeemedCode, redeemOffer } from './redeem';
+
+const NO_OFFERS: readonly ActiveOffer[] = Object.freeze([]);
 
 /** sessionStorage key of the offers already announced (so a reload does not announce them again). */
 const ANNOUNCED_KEY = 'tandem.offersAnnounced';
@@ -33,15 +46,37 @@ function saveAnnounced(keys: ReadonlySet<string>): void {
   }
 }
 
-/** The offers region of the layout. */
-export function OffersRegion() {
-  const { offers, dismiss } = useOffers();
+let reporter: OfferEventReporter | null = null;
+
+/** The page's reporter of offer events (one per page load, like the tracker). */
+function offerEvents(): OfferEventReporter {
+  reporter ??= createOfferEventReporter({
+    fetch: (input, init) => fetch(input, init),
+    storage: browserSessionStorage(),
+    log: (line) => console.warn(`[offers] ${line}`),
+  });
+  return reporter;
+}
+
+/** The offers region of the layout; `holdout` is the tracking config's (absent: no holdout). */
+export function OffersRegion({ holdout }: { readonly holdout?: HoldoutConfig }) {
+  const { offers: qualified, dismiss } = useOffers();
+  // Read on each render (cheap): the tracker writes its cookie before the first offer can fire.
+  const arm = browserArm(holdout, typeof document === 'undefined' ? null : browserIdFromCookies(document.cookie));
+  const offers = arm === 'treatment' ? qualified : NO_OFFERS;
   // Hidden at once on dismiss; the worker's next snapshot (which no longer has it) follows.
   const [dismissedHere, setDismissedHere] = useState<readonly string[]>([]);
   const [announcement, setAnnouncement] = useState('');
   const announced = useRef<Set<string> | null>(null);
   const listRef = useRef<HTMLUListElement>(null);
   const shown = offers.filter((offer) => !dismissedHere.includes(offer.ruleId));
+
+  // Every arm reports what it qualified for; only treatment reports what it was shown (after render).
+  useEffect(() => {
+    if (arm === null) return;
+    for (const offer of qualified) offerEvents().report(offer.sessionKey, offer.ruleId, 'qualified');
+    if (arm === 'treatment') for (const offer of shown) offerEvents().report(offer.sessionKey, offer.ruleId, 'shown');
+  }, [arm, qualified, shown]);
 
   useEffect(() => {
     announced.current ??= loadAnnounced();
@@ -55,6 +90,8 @@ export function OffersRegion() {
   const onDismiss = useCallback(
     (ruleId: string) => {
       setDismissedHere((ids) => [...ids, ruleId]);
+      const offer = shown.find((candidate) => candidate.ruleId === ruleId);
+      if (offer !== undefined) offerEvents().report(offer.sessionKey, ruleId, 'dismissed');
       dismiss(ruleId);
       // The focused button goes away with its card: move focus to the next card, else to the page.
       const next = shown.find((offer) => offer.ruleId !== ruleId);

@@ -1,3 +1,4 @@
+import { offerStatsDeps, redeemWithHoldout } from '../../../../src/server/offer-stats-api';
 import { redeemResponse } from '../../../../src/server/redeem-api';
 import { offerDeps } from '../../../../src/server/redis-client';
 import { currentUser } from '../../../../src/server/shopper';
@@ -11,5 +12,6 @@ export const dynamic = 'force-dynamic';
  */
 export async function POST(request: Request): Promise<Response> {
   const user = await currentUser();
-  return redeemResponse(offerDeps(), user?.id ?? null, request);
+  // Holdout (offer-stats-api.ts): control shoppers are refused before any check; granted codes are counted.
+  return redeemWithHoldout(offerStatsDeps(), request, (req) => redeemResponse(offerDeps(), user?.id ?? null, req));
 }
