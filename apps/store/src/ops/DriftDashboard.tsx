@@ -3,7 +3,8 @@
 /**
  * The drift dashboard's client: polls `GET /api/ops/drift` every 2 s (the cookie or development mode
  * authorizes it) and renders agreement over time, digests by outcome, drift per feature and window,
- * the drifting shoppers with browser and server values side by side, and the pipeline's health.
+ * the drifting shoppers with browser and server values side by side, the pipeline's health, and the
+ * offers experiment against its holdout (OffersPanel.tsx).
  * Charts are recharts SVG, animation off (a poll every 2 s would otherwise animate forever).
  */
 import { DRIFT_CAUSES, type DriftCause, type DriftRecord, type FieldComparison } from '@tandem/feature-core';
@@ -23,6 +24,7 @@ import {
 import type { DriftDashboardBody } from '../server/drift-api';
 import type { DriftingShopper, DriftSnapshot, FieldDrift } from '../server/drift-reader';
 import styles from './drift-dashboard.module.css';
+import { OffersPanel } from './OffersPanel';
 
 const POLL_MS = 2_000;
 
@@ -137,6 +139,8 @@ export function DriftDashboard() {
           Drift is unavailable: {body.drift.reason}
         </p>
       )}
+      {/* Older stores' answers have no offers: render nothing rather than fail. */}
+      {body.offers === undefined ? null : <OffersPanel offers={body.offers} />}
     </div>
   );
 }

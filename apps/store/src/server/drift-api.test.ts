@@ -8,6 +8,7 @@ import {
 } from './drift-api';
 import { opsCookieValue } from './drift-auth';
 import type { DriftSnapshot } from './drift-reader';
+import { offersReport } from './offer-stats-model';
 
 const TOKEN = 'ops-token-for-the-api-test';
 const URL_ = 'http://127.0.0.1:3000/api/ops/drift';
@@ -56,6 +57,7 @@ describe('GET /api/ops/drift', () => {
       generatedAtMs: 42,
       drift: { available: true, group: 'g', minutes: [] },
       pipeline: { available: false, metricsUrl: 'http://x/metrics', reason: 'down' },
+      offers: { available: false, reason: expect.stringMatching(/UPSTASH_REDIS_REST_TOKEN/) },
     });
     expect(d.minutesRead).toEqual([15]);
     const cookie = await driftApiResponse(
@@ -79,6 +81,26 @@ describe('GET /api/ops/drift', () => {
     });
     const body = await (await driftApiResponse(failing, new Request(URL_))).json();
     expect(body.drift.reason).toMatch(/connection refused/);
+  });
+
+  it('carries the offers report beside the drift, and says why when it cannot be read', async () => {
+    const auth = { token: undefined, production: false };
+    const report = offersReport({ '*|treatment|qualified': '3' }, { share: 0.1, salt: 's' });
+    const ok = await (
+      await driftApiResponse(deps({ auth, offers: { read: async () => report } }), new Request(URL_))
+    ).json();
+    expect(ok.offers).toEqual({ available: true, ...JSON.parse(JSON.stringify(report)) });
+    const down = deps({
+      auth,
+      offers: {
+        read: async () => {
+          throw new Error('connection refused');
+        },
+      },
+    });
+    const body = await (await driftApiResponse(down, new Request(URL_))).json();
+    expect(body.offers).toEqual({ available: false, reason: 'Redis could not be read (connection refused)' });
+    expect(body.drift.available).toBe(true); // one failing panel does not take the others down
   });
 });
 

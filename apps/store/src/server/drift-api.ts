@@ -6,6 +6,8 @@ import { STORE_ENV_DEFAULTS } from '../config';
 import { authorizeOps, OPS_COOKIE, type OpsAuthConfig, opsAuthConfigFromEnv, opsSetCookies } from './drift-auth';
 import { createPipelineHealthReader, type PipelineHealth, type PipelineHealthReader } from './drift-health';
 import { createDriftReader, DEFAULT_DRIFT_MINUTES, type DriftReader, type DriftSnapshot } from './drift-reader';
+import { offerStats } from './offer-stats';
+import type { OffersReport } from './offer-stats-model';
 import { featuresRedis } from './redis-client';
 
 /** The API's answer. */
@@ -15,6 +17,10 @@ export interface DriftDashboardBody {
     | ({ readonly available: true } & DriftSnapshot)
     | { readonly available: false; readonly reason: string };
   readonly pipeline: PipelineHealth;
+  /** The offers experiment (holdout, rates per arm, uplift): offer-stats-model.ts. */
+  readonly offers:
+    | ({ readonly available: true } & OffersReport)
+    | { readonly available: false; readonly reason: string };
 }
 
 export interface DriftApiDeps {
@@ -22,6 +28,8 @@ export interface DriftApiDeps {
   /** Undefined when no Redis is configured (no UPSTASH_REDIS_REST_TOKEN). */
   readonly drift: DriftReader | undefined;
   readonly health: PipelineHealthReader;
+  /** The offers experiment's counters; undefined without Redis. */
+  readonly offers?: { read(): Promise<OffersReport> } | undefined;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
 }
@@ -61,7 +69,7 @@ export async function driftApiResponse(deps: DriftApiDeps, request: Request): Pr
       },
     );
   const minutes = parseMinutes(new URL(request.url).searchParams.get('minutes'));
-  const [drift, pipeline] = await Promise.all([
+  const [drift, pipeline, offers] = await Promise.all([
     (async (): Promise<DriftDashboardBody['drift']> => {
       if (deps.drift === undefined)
         return {
@@ -77,8 +85,19 @@ export async function driftApiResponse(deps: DriftApiDeps, request: Request): Pr
       }
     })(),
     deps.health.read(),
+    (async (): Promise<DriftDashboardBody['offers']> => {
+      if (deps.offers === undefined)
+        return { available: false, reason: 'Redis is not configured: set UPSTASH_REDIS_REST_TOKEN' };
+      try {
+        return { available: true, ...(await deps.offers.read()) };
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : String(error);
+        log(`offers read failed: ${detail}`);
+        return { available: false, reason: `Redis could not be read (${detail})` };
+      }
+    })(),
   ]);
-  const body: DriftDashboardBody = { generatedAtMs: (deps.now ?? Date.now)(), drift, pipeline };
+  const body: DriftDashboardBody = { generatedAtMs: (deps.now ?? Date.now)(), drift, pipeline, offers };
   return Response.json(body, { headers: NO_STORE });
 }
 
@@ -107,6 +126,7 @@ export function driftApiDeps(): DriftApiDeps {
     processDeps = {
       drift: redis === undefined ? undefined : createDriftReader(redis, { group }),
       health: createPipelineHealthReader({ baseUrl: aggregatorMetricsUrl(process.env) }),
+      offers: offerStats(),
     };
   }
   return { ...processDeps, auth: opsAuthConfig() };
