@@ -5,9 +5,10 @@
  * the pipeline's health; it updates without a reload. Saves docs/images/drift-dashboard.png.
  */
 import { resolve } from 'node:path';
-import { expect, type Locator, test } from '@playwright/test';
+import type { Locator } from '@playwright/test';
 import type { DriftRecord } from '@tandem/feature-core';
 import { readEnvLocal } from '@tandem/infra/env-local';
+import { expect, giveConsent, test } from './support/consent.js';
 import { domainUserIdOf, driftReader, dropNextProductViewBeacon } from './support/drift.js';
 import { viewProduct } from './support/shop.js';
 import { e2eStack } from './support/stack.js';
@@ -40,6 +41,7 @@ test('the drift dashboard shows a drifting shopper, side by side, in charts with
   const token = opsToken();
   const drift = driftReader(stack);
   const shopperContext = await browser.newContext();
+  await giveConsent(shopperContext);
   const opsContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     // The API is not open: no token, 401; the bearer token, 200 and never cached.

@@ -9,8 +9,9 @@
  * 3. A sign-in mid-session with history from another device is detected as an identity change, and
  *    the browser's next rebase on the server closes the gap: a later digest of the session agrees.
  */
-import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import type { DriftRecord } from '@tandem/feature-core';
+import { expect, giveConsent, test } from './support/consent.js';
 import { domainUserIdOf, driftReader, dropNextProductViewBeacon } from './support/drift.js';
 import { cartLink, viewProduct } from './support/shop.js';
 import { e2eStack } from './support/stack.js';
@@ -23,6 +24,7 @@ function reader() {
 }
 
 async function shopper(context: BrowserContext): Promise<{ page: Page; userKey: () => Promise<string> }> {
+  await giveConsent(context);
   const page = await context.newPage();
   await page.goto('/');
   return { page, userKey: async () => domainUserIdOf(await context.cookies()) };

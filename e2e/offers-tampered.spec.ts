@@ -6,7 +6,8 @@
  *
  * Needs the whole stack of `npm test`'s end-to-end stage (collector, Kafka, aggregator, Redis).
  */
-import { expect, type Page, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/consent.js';
 import { offersRegion, viewProduct } from './support/shop.js';
 
 /** The product views the worker applied, oldest first: event id and true timestamp. */

@@ -17,7 +17,8 @@
  * true timestamp) 60 s ahead of the worker and the server, which is a different, wrong scenario. So
  * the spec waits the real minute (about 65 s of this test's time).
  */
-import { expect, type Page, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/consent.js';
 import { cartLink, drawer, drawerToggle, featureRow, offersRegion, viewProduct } from './support/shop.js';
 
 /** The discount rule: ≥ 4 distinct products in 5 min, no add to cart, highest price ≥ 2 × lowest. */

@@ -3,7 +3,7 @@
  * cleared, another browser profile with the same cookies) continues from the aggregator's lane
  * snapshots, fetched by the feature worker when it starts (GET /api/features/state).
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/consent.js';
 import { drawerToggle, featureRow, viewProduct } from './support/shop.js';
 
 test('a browser without stored features continues from the server’s snapshot', async ({ page, browser }) => {

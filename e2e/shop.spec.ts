@@ -4,7 +4,8 @@
  * `npm test` runs it against the whole stack with tracking on, so every step also sends its events
  * through the store's /t proxy to the collector: the shop works the same whatever tracking does.
  */
-import { expect, type Locator, type Page, test } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './support/consent.js';
 import { cartLink } from './support/shop.js';
 
 /** Presses Tab until `target` has focus (at most `max` times); fails if it never does. */

@@ -14,8 +14,9 @@
  * (apps/store/src/tracking/react.tsx). Skipped unless run by `node scripts/test.mjs --only e2e` (or
  * `npm test`), which starts the stack on its own ports: see e2e/support/stack.ts.
  */
-import { expect, type Page, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { FEATURE_DEFINITIONS, fromTrackerPayload, isUserLaneEvent, rollingField } from '@tandem/feature-core';
+import { expect, test } from './support/consent.js';
 import { cartLink } from './support/shop.js';
 import { e2eStack, eventually, featureHashes, watchEnrichedTopic } from './support/stack.js';
 
