@@ -219,6 +219,9 @@ async function e2eStackEnv(kafkaDataDir) {
     FEATURE_DIGEST_QUIET_MS: '2000',
     RECONCILE_SETTLE_MS: '6000',
     FEATURE_REBASE_INTERVAL_MS: '20000',
+    // The offers holdout off: the specs' random browsers always see their offers. e2e/holdout.spec.ts
+    // starts a second store with OFFER_HOLDOUT_SHARE=0.5 and browsers pinned to an arm.
+    OFFER_HOLDOUT_SHARE: '0',
   };
   // Tracking on, every app in; nothing of a developer's shell changes what the stage tests.
   for (const name of ['TRACKING', 'STACK_SKIP_APPS', 'PORT']) delete env[name];
