@@ -91,8 +91,12 @@ values typed ([packages/feature-core/README.md](../packages/feature-core/README.
 from another backend"). What each value means in depth, and how it differs from the Snowplow
 accelerator: [feature-core.md](feature-core.md).
 
-- Definition version ${code(catalog.definitionVersion)} (revision ${catalog.definitionRevision}), the ${code('_v')} field of every feature hash: a reader built for another version may misread values.
-- ${catalog.features.length} features, ${fieldCount} fields. Money is in ${catalog.baseCurrency}.
+- Definition version ${code(catalog.definitionVersion)} (revision ${catalog.definitionRevision}): the ${code('_v')} field of every feature
+  hash, for the default engine configuration (money in ${catalog.baseCurrency}). The base currency and FX rates are part of
+  the version, so a deployment with another \`BASE_CURRENCY\` stamps another one; the store's
+  \`GET /api/catalog\` answers with the configuration it runs. A reader built for another version may
+  misread values.
+- ${catalog.features.length} features, ${fieldCount} fields.
 - User key: ${catalog.identity.userKey}. Session key: ${catalog.identity.sessionKey}.
 - Each feature is written twice: as the accelerator's string key, and as a field of one hash per key
   (${code(catalog.hashes.user)}, ${code(catalog.hashes.session)}), so one ${code('HGETALL')} serves a page.

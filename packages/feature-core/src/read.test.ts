@@ -106,6 +106,17 @@ describe('readUserFeatures', () => {
     expect(error.retryable).toBe(false);
   });
 
+  it("checks the version of the writer's configuration: another base currency is another version", async () => {
+    const eur = { baseCurrency: 'EUR', fxRates: {} };
+    const redis = fakeRedis({ 'features:user:u': { ...USER_HASH, _v: definitionVersion(eur) } });
+    expect((await readUserFeatures(redis, 'u')).versionMismatch).toBe(true);
+    const read = await readUserFeatures(redis, 'u', { config: eur });
+    expect(read.versionMismatch).toBe(false);
+    expect(read.readerVersion).toBe(definitionVersion(eur));
+    const pinned = await readUserFeatures(redis, 'u', { expectedVersion: definitionVersion(eur) });
+    expect(pinned.versionMismatch).toBe(false);
+  });
+
   it('names every unparseable field, and the version that wrote it', async () => {
     const redis = fakeRedis({ 'features:user:u': { ...USER_HASH, _v: '2-newer', avg_viewed_price_1h: '52.5' } });
     const error = await expectReadError(readUserFeatures(redis, 'u'), 'invalid_value');

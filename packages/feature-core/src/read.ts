@@ -9,6 +9,7 @@
  *   value (`"3"` → 3, `"true"` → true, a category named `"1e3"` → 1000), which loses the canonical
  *   text; the reader refuses such a reply with a `FeatureReadError` (`deserialized_reply`).
  */
+import type { EngineConfig } from './engine/config.js';
 import type { WindowId } from './engine/windows.js';
 import { WINDOW_IDS } from './engine/windows.js';
 import { sessionHashKey, userHashKey } from './keys.js';
@@ -78,7 +79,7 @@ export interface FeatureRead<V> {
   readonly values: V;
   /** `_v`, `_at`, `_events`, `_overflow`. */
   readonly meta: HashMeta;
-  /** The version this reader's types and parsing were built for (`definitionVersion()`). */
+  /** The version the read was checked against (`expectedVersion`, else `definitionVersion(config)`). */
   readonly readerVersion: string;
   /**
    * True when the hash was written by another definition version than the reader's: values may mean
@@ -95,7 +96,16 @@ export interface ReadOptions {
    * with code `version_mismatch` instead.
    */
   readonly onVersionMismatch?: 'flag' | 'throw';
-  /** The version the caller expects; default this package's `definitionVersion()`. */
+  /**
+   * The writer's engine configuration: its base currency and FX rates are part of the definition
+   * version (an aggregator run with `BASE_CURRENCY=EUR` stamps another `_v` than the default USD).
+   * Default feature-core's `DEFAULT_CONFIG`.
+   */
+  readonly config?: EngineConfig;
+  /**
+   * The version the caller expects, e.g. `definitionVersion` from the store's `GET /api/catalog`;
+   * default `definitionVersion(config)`.
+   */
   readonly expectedVersion?: string;
 }
 
@@ -146,7 +156,7 @@ async function readHash<V>(
   if (mode !== 'flag' && mode !== 'throw') {
     throw new FeatureReadError('invalid_argument', `onVersionMismatch must be 'flag' or 'throw', got ${String(mode)}`);
   }
-  const readerVersion = options.expectedVersion ?? definitionVersion();
+  const readerVersion = options.expectedVersion ?? definitionVersion(options.config);
   const reply = await redis.hgetall(hashKey);
   const record = hashRecordOf(reply);
   if (!record.ok) {
