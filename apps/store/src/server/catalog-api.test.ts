@@ -1,5 +1,6 @@
 import { buildFeatureCatalog, type FeatureCatalog } from '@tandem/feature-core';
 import { describe, expect, it } from 'vitest';
+import { STORE_DEFINITION_VERSION, STORE_ENGINE_CONFIG } from '../features/engine-config';
 import { CATALOG_CACHE_CONTROL, catalogDocument, catalogResponse, matchesEtag } from './catalog-api';
 
 const request = (headers: Record<string, string> = {}) => new Request('http://store.test/api/catalog', { headers });
@@ -11,9 +12,11 @@ describe('GET /api/catalog', () => {
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(response.headers.get('cache-control')).toBe(CATALOG_CACHE_CONTROL);
     const body = (await response.json()) as FeatureCatalog;
-    const catalog = buildFeatureCatalog();
-    expect(body).toEqual(catalog);
-    expect(response.headers.get('etag')).toMatch(new RegExp(`^"${catalog.definitionVersion}\\.[0-9a-f]{12}"$`));
+    // The shop's configuration (money in EUR), whose version the aggregator stamps on the hashes.
+    expect(body).toEqual(buildFeatureCatalog(STORE_ENGINE_CONFIG));
+    expect(body.baseCurrency).toBe('EUR');
+    expect(body.definitionVersion).toBe(STORE_DEFINITION_VERSION);
+    expect(response.headers.get('etag')).toMatch(new RegExp(`^"${STORE_DEFINITION_VERSION}\\.[0-9a-f]{12}"$`));
     const feature = body.features.find((f) => f.name === 'avg_order_value');
     expect(feature).toMatchObject({ key: 'user:{userKey}:avg_order_value_{window}', valueType: 'decimal' });
   });

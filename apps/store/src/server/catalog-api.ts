@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { buildFeatureCatalog, type FeatureCatalog } from '@tandem/feature-core';
+import { STORE_ENGINE_CONFIG } from '../features/engine-config';
 
 /** Clients and CDNs may reuse it for 5 minutes, then revalidate with the ETag. */
 export const CATALOG_CACHE_CONTROL = 'public, max-age=300, must-revalidate';
@@ -18,8 +19,11 @@ export interface CatalogDocument {
   readonly etag: string;
 }
 
-/** The catalogue's JSON text and ETag. */
-export function catalogDocument(catalog: FeatureCatalog = buildFeatureCatalog()): CatalogDocument {
+/**
+ * The catalogue's JSON text and ETag, by default for the shop's engine configuration (money in EUR):
+ * its definition version is the `_v` the aggregator stamps on this deployment's hashes.
+ */
+export function catalogDocument(catalog: FeatureCatalog = buildFeatureCatalog(STORE_ENGINE_CONFIG)): CatalogDocument {
   const body = JSON.stringify(catalog);
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 12);
   return { body, etag: `"${catalog.definitionVersion}.${digest}"` };
