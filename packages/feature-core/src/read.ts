@@ -12,7 +12,7 @@
 import type { EngineConfig } from './engine/config.js';
 import type { WindowId } from './engine/windows.js';
 import { WINDOW_IDS } from './engine/windows.js';
-import { sessionHashKey, userHashKey } from './keys.js';
+import { HASH_META_FIELDS, sessionHashKey, userHashKey } from './keys.js';
 import type {
   RollingFeatureValues,
   RollingFeatureWindows,
@@ -168,7 +168,7 @@ async function readHash<V>(
   }
   const raw = record.value;
   const found = Object.keys(raw).length > 0;
-  const written = raw._v;
+  const written = raw[HASH_META_FIELDS.version];
   const versionMismatch = found && written !== readerVersion;
   if (versionMismatch && mode === 'throw') {
     throw new FeatureReadError(
