@@ -22,6 +22,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { AggregatorConfig } from './config.js';
+import { createErasureWatch, ERASURE_POLL_MS } from './erasure.js';
 import { type DeadLetterReason, decodeInput, decodeLaneMessage, encodeLaneMessage } from './input-decoder.js';
 import { createLanePartition, type LanePartition, type LaneRecord } from './lane-partition.js';
 import type { Log } from './log.js';
@@ -148,6 +149,9 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
   await admin.connect();
   await ensureTopics(admin, config);
   await publishLaneLayout(admin, config, store, version);
+  // Erasure (docs/decisions/0008-erasure.md): known before any partition restores or applies an event.
+  const erasures = createErasureWatch(store.transport);
+  await erasures.refresh();
 
   // Not idempotent: that would allow one request in flight, serializing every partition's sends. A
   // retry's duplicate is harmless (a lane applies an event id once) and lanes do not depend on order.
@@ -211,6 +215,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
         definitionVersion: version,
         checkpointIntervalMs: config.checkpointIntervalMs,
         now,
+        erasures: () => erasures.registry,
       });
       const marks = await watermarks(topic, partition);
       const result = await lane.restore(marks.high);
@@ -219,6 +224,8 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
         log.warn('restore refused', { topic, partition, outcome: result.outcome });
         return null;
       }
+      // A snapshot of an erased shopper that an erasure has not deleted yet is not written back.
+      if (erasures.registry.size > 0) await lane.forgetErased(erasures.registry);
       const offset = result.resumeOffset ?? marks.low;
       consumer.seek({ topic, partition, offset: String(offset) });
       if (result.resumeOffset === null) lane.expectFrom(offset);
@@ -399,6 +406,7 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     metrics.eventsApplied.inc({ lane: kind, outcome: 'duplicate' }, result.duplicates);
     metrics.eventsApplied.inc({ lane: kind, outcome: 'expired' }, result.expired);
     metrics.eventsApplied.inc({ lane: kind, outcome: 'ignored' }, result.ignored);
+    metrics.eventsApplied.inc({ lane: kind, outcome: 'erased' }, result.erased);
     metrics.redisOps.inc(result.ops);
     metrics.batchSize.observe({ role: kind }, batch.messages.length);
     metrics.lanes.set({ lane: kind }, laneCount(kind));
@@ -464,10 +472,33 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     if (outcome === 'WIPED' && kind !== null) await restorePartition(topic, kind, lane.partition);
   }
 
+  /** Newly erased shoppers: their lanes leave memory and their keys are deleted by the lanes' owner. */
+  // Paced by the monotonic clock: tests inject a frozen `now`.
+  let lastErasurePollAt = Number.NEGATIVE_INFINITY;
+  async function pollErasures(): Promise<void> {
+    if (performance.now() - lastErasurePollAt < ERASURE_POLL_MS) return;
+    lastErasurePollAt = performance.now();
+    const fresh = await erasures.refresh();
+    if (fresh.size === 0) return;
+    let dropped = 0;
+    for (const [id, lane] of [...lanePartitions]) {
+      try {
+        const done = await lane.forgetErased(fresh);
+        if (done.outcome !== 'OK') await lost(id.slice(0, id.lastIndexOf('/')), lane, done.outcome);
+        else dropped += done.lanes;
+      } catch (error) {
+        // A partition that may not write is restored from its checkpoint, which forgets erased lanes then.
+        log.warn('erasure not applied to a partition yet', { partition: id, error: String(error) });
+      }
+    }
+    log.info('erasures applied', { entries: fresh.size, lanesDropped: dropped });
+  }
+
   let lastProbeAt = 0;
   async function tick(): Promise<void> {
     const atMs = now();
     const probing = atMs - lastProbeAt >= PROBE_INTERVAL_MS;
+    await pollErasures();
     await Promise.all(
       [...lanePartitions.entries()].map(async ([id, lane]) => {
         const topic = id.slice(0, id.lastIndexOf('/'));

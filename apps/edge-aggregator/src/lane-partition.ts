@@ -32,9 +32,18 @@ import {
   sessionExpiresAtMs,
   type UserLane,
 } from '@tandem/feature-core';
+import { type ErasureRegistry, erasureField, isErasedEvent, userSessionKey } from '@tandem/infra/erasure';
 import { type PartitionKeys, partitionKeys } from '@tandem/infra/lane-state';
 import type { Checkpoint, FeatureStore, WriteOutcome } from './redis/feature-store.js';
-import { type LaneKind, planLaneWrite, type RedisOp, type WrittenLane } from './write-plan.js';
+import {
+  featureKey,
+  hashKey,
+  LANE_FIELDS,
+  type LaneKind,
+  planLaneWrite,
+  type RedisOp,
+  type WrittenLane,
+} from './write-plan.js';
 
 /** One event of a lane topic's batch, with its offset. */
 export interface LaneRecord {
@@ -53,6 +62,12 @@ export interface LanePartitionOptions {
   /** How often changed lanes are snapshotted (and the Kafka offset committed). */
   readonly checkpointIntervalMs: number;
   readonly now: () => number;
+  /**
+   * The erasure registry as currently known (docs/decisions/0008-erasure.md): events of an erased
+   * key dated at or before its erasure are skipped, in the first run and in every replay alike, so
+   * effectively-once still holds (a lane is a function of its events that pass the registry).
+   */
+  readonly erasures?: () => ErasureRegistry;
 }
 
 export interface RestoreResult {
@@ -69,6 +84,8 @@ export interface BatchResult {
   readonly duplicates: number;
   readonly expired: number;
   readonly ignored: number;
+  /** Events skipped because their shopper was erased after them. */
+  readonly erased: number;
   /** Redis operations sent. */
   readonly ops: number;
   /** Set when this batch also wrote a checkpoint: the offset Kafka may now commit. */
@@ -111,6 +128,12 @@ export interface LanePartition {
   probe(): Promise<WriteOutcome>;
   /** Writes a checkpoint now when anything changed since the last one (graceful shutdown). */
   checkpoint(): Promise<{ outcome: WriteOutcome; offset: number | null }>;
+  /**
+   * Drops the lanes of keys newly erased (registry fields → erasure time) from memory and deletes
+   * their keys, snapshots and index entries in one fenced write, so nothing this partition holds
+   * rewrites them. Returns how many lanes were dropped.
+   */
+  forgetErased(fresh: ErasureRegistry): Promise<{ outcome: WriteOutcome; lanes: number }>;
 }
 
 type Lane = UserLane | SessionLane;
@@ -143,6 +166,8 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
   /** User lane → when its values next change by time alone; and the reverse, by time. */
   const dueAt = new Map<string, number>();
   const dueLanes = new Map<number, Set<string>>();
+  /** Session lanes only: the user keys met in each session in memory, for the erasure's session records. */
+  const sessionUsers = new Map<string, Set<string>>();
 
   let epoch = '';
   let nextOffset: number | null = null;
@@ -294,6 +319,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
         if (expiresAt !== null && expiresAt > atMs) evicted.set(laneKey, expiresAt);
         lanes.delete(laneKey);
         written.delete(laneKey);
+        sessionUsers.delete(laneKey);
       }
     }
     dirty.clear();
@@ -315,6 +341,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
       dirty.delete(laneKey);
       removed.add(laneKey);
       unschedule(laneKey);
+      sessionUsers.delete(laneKey);
     }
     for (const [laneKey, expiresAt] of evicted) if (expiresAt <= atMs) evicted.delete(laneKey);
   }
@@ -331,6 +358,7 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
     evicted.clear();
     dueAt.clear();
     dueLanes.clear();
+    sessionUsers.clear();
     nextOffset = null;
     checkpointedOffset = null;
   }
@@ -418,7 +446,9 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
     let duplicates = 0;
     let expired = 0;
     let ignored = 0;
+    let erased = 0;
     const touched = new Set<string>();
+    const registry = options.erasures?.() ?? new Map<string, number>();
     const fresh = records.filter((record) => nextOffset === null || record.offset >= nextOffset);
     if (kind === 'session') {
       const late = [
@@ -430,6 +460,10 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
       const laneKey = kind === 'user' ? event.userKey : event.sessionKey;
       if (laneKey === null) {
         ignored++;
+        continue;
+      }
+      if (isErasedEvent(registry, event)) {
+        erased++;
         continue;
       }
       let lane = lanes.get(laneKey);
@@ -449,12 +483,18 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
         touched.add(laneKey);
         dirty.add(laneKey);
         removed.delete(laneKey);
+        if (kind === 'session') {
+          const users = sessionUsers.get(laneKey) ?? new Set<string>();
+          users.add(event.userKey);
+          sessionUsers.set(laneKey, users);
+        }
       } else if (outcome === 'duplicate') duplicates++;
       else if (outcome === 'expired') expired++;
       else ignored++;
     }
     const atMs = now();
     const { ops, after } = planWrites(touched, atMs);
+    if (kind === 'session') for (const op of planSessionRecords(touched)) ops.push(op);
     const due = atMs - lastCheckpointAt >= options.checkpointIntervalMs;
     const checkpointOffset = due ? endOffset : null;
     if (ops.length > 0) {
@@ -478,9 +518,55 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
       duplicates,
       expired,
       ignored,
+      erased,
       ops: ops.length,
       checkpointOffset: outcome === 'OK' ? checkpointOffset : null,
     };
+  }
+
+  /**
+   * Which user keys had each touched session (`tandem:user-sessions:<user hash>:<session>`), expiring
+   * with the session's keys, so an erasure of a user key finds its sessions. Absolute writes, like
+   * every other: a replay writes the same records.
+   */
+  function planSessionRecords(touched: ReadonlySet<string>): RedisOp[] {
+    const ops: RedisOp[] = [];
+    for (const laneKey of touched) {
+      const lane = lanes.get(laneKey) as SessionLane | undefined;
+      const expiresAtMs = lane === undefined ? null : sessionExpiresAtMs(lane);
+      if (expiresAtMs === null || expiresAtMs <= now()) continue;
+      for (const userKey of sessionUsers.get(laneKey) ?? []) {
+        ops.push({ kind: 'set', key: userSessionKey(userKey, laneKey), value: '1', expiresAtMs });
+      }
+    }
+    return ops;
+  }
+
+  async function forgetNow(fresh: ErasureRegistry): Promise<{ outcome: WriteOutcome; lanes: number }> {
+    const erasedKind = kind === 'user' ? 'user' : 'session';
+    const gone = [...new Set([...lanes.keys(), ...evicted.keys()])].filter((laneKey) =>
+      fresh.has(erasureField(erasedKind, laneKey)),
+    );
+    if (gone.length === 0) return { outcome: 'OK', lanes: 0 };
+    const ops: RedisOp[] = [];
+    for (const laneKey of gone) {
+      for (const field of LANE_FIELDS[kind]) ops.push({ kind: 'del', key: featureKey(kind, laneKey, field) });
+      ops.push({ kind: 'del', key: hashKey(kind, laneKey) }, { kind: 'del', key: keys.snapshot(laneKey) });
+    }
+    ops.push({ kind: 'hdel', key: keys.index, fields: gone });
+    const outcome = await store.write(keys, epoch, ops);
+    if (outcome === 'OK') {
+      for (const laneKey of gone) {
+        lanes.delete(laneKey);
+        written.delete(laneKey);
+        dirty.delete(laneKey);
+        removed.delete(laneKey);
+        evicted.delete(laneKey);
+        sessionUsers.delete(laneKey);
+        unschedule(laneKey);
+      }
+    }
+    return { outcome, lanes: gone.length };
   }
 
   async function flushDueNow(): Promise<{ outcome: WriteOutcome; lanes: number; ops: number }> {
@@ -545,5 +631,6 @@ export function createLanePartition(options: LanePartitionOptions): LanePartitio
     flushDue: () => guarded(flushDueNow),
     probe: () => guarded(() => store.probe(keys, epoch)),
     checkpoint: () => guarded(checkpointNow),
+    forgetErased: (fresh) => guarded(() => forgetNow(fresh)),
   };
 }

@@ -19,7 +19,7 @@ export function createMetrics() {
     }),
     eventsApplied: new Counter({
       name: 'tandem_events_applied_total',
-      help: 'Events applied to lanes, by lane kind and outcome (applied, duplicate, expired, ignored)',
+      help: 'Events applied to lanes, by lane kind and outcome (applied, duplicate, expired, ignored, erased)',
       labelNames: ['lane', 'outcome'] as const,
       registers,
     }),

@@ -25,8 +25,10 @@ import {
   type UserLane,
 } from '@tandem/feature-core';
 import { loadEnvLocalIntoProcess } from '@tandem/infra/env-local';
+import { type ErasureRegistry, isErasedEvent } from '@tandem/infra/erasure';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { AGGREGATOR_ENV_DEFAULTS, type AggregatorConfig, ConfigError, loadConfig } from './config.js';
+import { createErasureWatch } from './erasure.js';
 import { type DeadLetterReason, decodeInput } from './input-decoder.js';
 import { writeUnfenced } from './redis/feature-store.js';
 import { type RedisTransport, restTransport, tcpTransport } from './redis/transport.js';
@@ -51,6 +53,8 @@ export interface ReplayOptions {
   readonly transport?: RedisTransport;
   readonly onProgress?: (progress: ReplayProgress) => void;
   readonly now?: () => number;
+  /** The erasure registry: events of erased shoppers dated up to their erasure are skipped, as the aggregator does. */
+  readonly erasures?: ErasureRegistry;
 }
 
 export interface ReplaySummary {
@@ -66,6 +70,8 @@ export interface ReplaySummary {
   readonly duplicates: number;
   /** Decoded events no lane took (no user-lane type and no session, or outside every window). */
   readonly notApplied: number;
+  /** Events of erased shoppers, skipped (docs/decisions/0008-erasure.md). */
+  readonly erased: number;
   /** Messages that could not be decoded, by reason (the aggregator's dead-letter reasons). */
   readonly dead: Readonly<Partial<Record<DeadLetterReason, number>>>;
   /** Lanes with at least one applied event, each written in full. */
@@ -232,6 +238,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   let applied = 0;
   let duplicates = 0;
   let notApplied = 0;
+  let erased = 0;
+  const erasures = options.erasures ?? new Map<string, number>();
   const { read, groupDeleted } = await readTopic(
     config,
     groupId,
@@ -239,6 +247,10 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
       const decoded = decodeInput(value, config.inputFormat);
       if (!decoded.ok) {
         dead[decoded.reason] = (dead[decoded.reason] ?? 0) + 1;
+        return;
+      }
+      if (isErasedEvent(erasures, decoded.event)) {
+        erased++;
         return;
       }
       const outcome = engine.apply(decoded.event);
@@ -315,6 +327,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     applied,
     duplicates,
     notApplied,
+    erased,
     dead,
     lanes: {
       user: lanes.filter((lane) => lane.kind === 'user').length,
@@ -480,13 +493,32 @@ export function describeSummary(summary: ReplaySummary): string[] {
   return [
     `replay of ${summary.topic}${summary.dryRun ? ' (dry run: nothing written)' : ''}`,
     `  events read     ${formatCount(summary.eventsRead)}`,
-    `  applied         ${formatCount(summary.applied)} (duplicates ${formatCount(summary.duplicates)}, not applied ${formatCount(summary.notApplied)})`,
+    `  applied         ${formatCount(summary.applied)} (duplicates ${formatCount(summary.duplicates)}, not applied ${formatCount(summary.notApplied)}, erased shoppers' ${formatCount(summary.erased)})`,
     `  dead            ${dead.length === 0 ? '0' : dead.map(([reason, count]) => `${reason} ${count}`).join(', ')}`,
     `  lanes           ${formatCount(summary.lanes.user)} user, ${formatCount(summary.lanes.session)} session`,
     `  keys ${summary.dryRun ? 'to write ' : 'written  '}  ${formatCount(summary.keysWritten)} (deleted ${formatCount(summary.keysDeleted)}, ${formatCount(summary.redisCalls)} Redis calls)`,
     `  evaluated at    ${summary.atMs} (${new Date(summary.atMs).toISOString()}), definition ${summary.definitionVersion}`,
     `  seconds         ${summary.seconds}`,
   ];
+}
+
+/** The live Redis's erasure registry; empty (with a warning) when it cannot be read. */
+async function readLiveErasures(): Promise<ErasureRegistry> {
+  try {
+    const live = loadConfig(process.env);
+    const transport =
+      live.featureStore === 'rest' ? restTransport(live.restUrl, live.restToken) : tcpTransport(live.redisUrl);
+    try {
+      const watch = createErasureWatch(transport);
+      await watch.refresh();
+      return watch.registry;
+    } finally {
+      await transport.close();
+    }
+  } catch (error) {
+    process.stderr.write(`replay: erasure registry not read (${String(error)}): no shopper is skipped\n`);
+    return new Map();
+  }
 }
 
 async function main(): Promise<void> {
@@ -502,6 +534,9 @@ async function main(): Promise<void> {
     return;
   }
   loadEnvLocalIntoProcess();
+  // The erasure registry lives in the live Redis (REDIS_URL / the REST endpoint), even when the
+  // replay writes elsewhere: erased shoppers must not come back in a rebuilt Redis.
+  const erasures = await readLiveErasures();
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (args.redisUrl !== undefined) {
     env.FEATURE_STORE = 'tcp';
@@ -532,6 +567,7 @@ async function main(): Promise<void> {
     config,
     atMs: args.atMs,
     dryRun: args.dryRun,
+    erasures,
     onProgress: createProgressBar(process.stderr),
   });
   for (const line of describeSummary(summary)) console.log(line);
