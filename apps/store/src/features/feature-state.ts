@@ -72,6 +72,8 @@ export interface ServerLanes {
   /** Lanes in feature-core's wire format; null when the server has none. */
   readonly user: string | null;
   readonly session: string | null;
+  /** When the server erased this shopper (epoch ms); null or absent when never. */
+  readonly erasedAtMs?: number | null;
 }
 
 export type RebaseOutcome =
@@ -102,6 +104,8 @@ export interface PersistedFeatures {
   readonly lastEventId: string | null;
   /** Newest last; kept for the rebase on the server's snapshot (re-applied after its position). */
   readonly recentEvents: readonly SentPayload[];
+  /** When this state was started (epoch ms): an erasure after it means the state must go. Absent in older records. */
+  readonly startedAtMs?: number;
 }
 
 export interface FeatureStateOptions {
@@ -139,6 +143,12 @@ export interface FeatureState {
    * the way a game client reconciles with its server. Other lanes stay as they are.
    */
   rebase(server: ServerLanes): RebaseOutcome;
+  /**
+   * Erasure (docs/decisions/0008-erasure.md): when the state was started at or before `erasedAtMs`,
+   * forgets everything (lanes, offers, recent events) and starts empty, as of after the erasure;
+   * true when it did. A state started after the erasure holds only the shopper's new visit.
+   */
+  forgetIfErased(erasedAtMs: number): boolean;
 }
 
 export function createFeatureState(options: FeatureStateOptions): FeatureState {
@@ -166,6 +176,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   let rebasedAtMs: number | null = null;
   /** Events and values of the last digest taken, so an unchanged state is not reported twice. */
   let lastDigest = '';
+  let startedAtMs = now();
 
   /** The current lanes' values at `atMs`: every field, or only those in `only`. */
   function laneValues(atMs: number, only?: ReadonlySet<string>): Map<string, string> {
@@ -306,6 +317,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         eventCount,
         lastEventId,
         recentEvents: recent,
+        startedAtMs,
       };
     },
     restore(persisted) {
@@ -330,11 +342,33 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
       eventCount = persisted.eventCount;
       lastEventId = persisted.lastEventId;
       recent = [...persisted.recentEvents];
+      // A record from before this field existed was started before any erasure could be told.
+      startedAtMs = persisted.startedAtMs ?? 0;
       evaluate(now());
       valuesSignature = signature();
     },
     prune() {
       engine.prune(now());
+    },
+    forgetIfErased(erasedAtMs) {
+      if (startedAtMs > erasedAtMs) return false;
+      engine = createFeatureEngine(config);
+      userKey = null;
+      sessionKey = null;
+      latestEventTimeMs = Number.NEGATIVE_INFINITY;
+      offerState = INITIAL_OFFER_STATE;
+      offers = [];
+      dismissed = [];
+      eventCount = 0;
+      lastEventId = null;
+      recent = [];
+      lastDigest = '';
+      rebasedAtMs = null;
+      // After the erasure even on a device clock behind the server's, so the next rebase keeps it.
+      startedAtMs = Math.max(now(), erasedAtMs + 1);
+      evaluate(now());
+      valuesSignature = null;
+      return true;
     },
     rebase(server) {
       if (server.definitionVersion !== version)

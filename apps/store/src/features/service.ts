@@ -195,6 +195,12 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
         await ready;
         const server = await fetchServerState();
         if (server === null) return;
+        // The shopper was erased after this state was started: delete what is stored and start empty.
+        if (typeof server.erasedAtMs === 'number' && state.forgetIfErased(server.erasedAtMs)) {
+          await options.backend?.clear();
+          changed();
+          log('this shopper was erased: stored features deleted');
+        }
         const outcome = state.rebase(server);
         if (outcome.rebased) changed();
         else if (outcome.reason !== 'the server has no state yet') log(`not rebased: ${outcome.reason}`);

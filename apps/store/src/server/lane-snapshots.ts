@@ -7,6 +7,7 @@
  * A snapshot is as fresh as the aggregator's last checkpoint of its partition (every 5 s), so it
  * covers a shopper's events up to a few seconds ago; the browser re-applies its later ones.
  */
+import { ERASURE_REGISTRY_KEY, erasureField, parseErasureRegistry, shopperErasedAt } from '@tandem/infra/erasure';
 import { type LaneLayout, laneSnapshotKey, layoutKey, parseLaneLayout } from '@tandem/infra/lane-state';
 import type { Redis } from '@upstash/redis';
 import { requestCookies, type ShopperKeys, shopperKeys } from './features-api';
@@ -18,6 +19,8 @@ export interface ShopperLanes {
   readonly layout: LaneLayout | null;
   readonly user: string | null;
   readonly session: string | null;
+  /** When the shopper (user or session key) was erased, epoch ms; null when never. */
+  readonly erasedAtMs: number | null;
   readonly readAt: number;
 }
 
@@ -53,10 +56,16 @@ export function createLaneSnapshotReader(redis: SnapshotRedis, options: LaneSnap
         current === null || keys.sessionKey === null ? null : laneSnapshotKey(current, 'session', keys.sessionKey),
       ];
       const present = wanted.filter((key): key is string => key !== null);
+      // Erasure (docs/decisions/0008-erasure.md): the registry's fields of these keys, in the same round trip.
+      const erasure = [
+        keys.userKey === null ? null : erasureField('user', keys.userKey),
+        keys.sessionKey === null ? null : erasureField('session', keys.sessionKey),
+      ].filter((field): field is string => field !== null);
       let results: unknown[] = [];
-      if (present.length > 0) {
+      if (present.length > 0 || erasure.length > 0) {
         const pipeline = redis.pipeline();
         for (const key of present) pipeline.get(key);
+        if (erasure.length > 0) pipeline.hmget(ERASURE_REGISTRY_KEY, ...erasure);
         results = await pipeline.exec();
       }
       let next = 0;
@@ -67,9 +76,28 @@ export function createLaneSnapshotReader(redis: SnapshotRedis, options: LaneSnap
       };
       const user = take(wanted[0] ?? null);
       const session = take(wanted[1] ?? null);
-      return { layout: current, user, session, readAt: now() };
+      const erasedAtMs = shopperErasedAt(
+        parseErasureRegistry(erasureFields(erasure, results[next])),
+        keys.userKey,
+        keys.sessionKey,
+      );
+      return { layout: current, user, session, erasedAtMs, readAt: now() };
     },
   };
+}
+
+/** An HMGET result (an array of values, or an object by field with some client settings) as a record. */
+function erasureFields(fields: readonly string[], result: unknown): Record<string, string> {
+  const record: Record<string, string> = {};
+  fields.forEach((field, i) => {
+    const value = Array.isArray(result)
+      ? result[i]
+      : result !== null && typeof result === 'object'
+        ? (result as Record<string, unknown>)[field]
+        : null;
+    if (value !== null && value !== undefined) record[field] = String(value);
+  });
+  return record;
 }
 
 /** What `GET /api/features/state` answers: the shopper's keys, the lanes, and their definition version. */
@@ -78,6 +106,11 @@ export interface LaneStateBody extends ShopperKeys {
   readonly definitionVersion: string | null;
   readonly user: string | null;
   readonly session: string | null;
+  /**
+   * When this shopper was erased (epoch ms), null when never: a browser whose stored state was made
+   * before it deletes that state and starts empty.
+   */
+  readonly erasedAtMs: number | null;
   readonly readAt: number;
 }
 
@@ -102,6 +135,7 @@ export async function laneStateResponse(
       definitionVersion: lanes.layout?.definitionVersion ?? null,
       user: lanes.user,
       session: lanes.session,
+      erasedAtMs: lanes.erasedAtMs,
       readAt: lanes.readAt,
     };
     return Response.json(body, { headers });
