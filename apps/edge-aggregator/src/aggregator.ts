@@ -32,7 +32,16 @@ import type { LaneKind } from './write-plan.js';
 
 /** Header carrying the enriched topic's append time (epoch ms) through repartitioning, for freshness. */
 const SOURCE_TIME_HEADER = 'tandem-source-ms';
-const TOPIC_CONFIG = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
+/**
+ * The topics the aggregator creates (repartitioned events, dead letters) keep 7 days, stated here
+ * rather than left to the broker's default: they hold shoppers' events, and the retention policy
+ * (docs/privacy.md) promises they go. Erased shoppers' events in them are skipped on every replay.
+ */
+const RETENTION_MS = 7 * 24 * 60 * 60_000;
+const TOPIC_CONFIG = [
+  { name: 'message.timestamp.type', value: 'LogAppendTime' },
+  { name: 'retention.ms', value: String(RETENTION_MS) },
+];
 /** How often due tile boundaries and idle checkpoints are looked at. */
 const TICK_MS = 200;
 /** How often every owned partition checks that Redis still holds its data. */
