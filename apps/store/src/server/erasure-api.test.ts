@@ -60,7 +60,12 @@ describe('POST /api/ops/erasure', () => {
   });
 
   it('answers 401 without the token, or with the wrong one, and erases nothing', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { cookie: 'tandem_ops=whatever' }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong' },
+      { cookie: 'tandem_ops=whatever' },
+    ];
+    for (const headers of attempts) {
       const response = await erasureResponse(deps(), post({ userKeys: [DUID] }, headers));
       expect(response.status).toBe(401);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('ops_token_required');
