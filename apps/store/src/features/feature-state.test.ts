@@ -65,6 +65,42 @@ describe('feature state (payload → values → offers)', () => {
     expect(state.snapshot().offers).toHaveLength(1);
   });
 
+  it('shows a bot no offer: a crawler user agent, or a burst of product pages (feature-core bots.ts)', () => {
+    const c = clock();
+    const crawler = createFeatureState({ now: c.now, userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1)' });
+    expect(browsePriceSensitive(crawler, c).every((r) => r.ok && r.fired.length === 0)).toBe(true);
+    expect(crawler.snapshot()).toMatchObject({ offers: [], bot: 'crawler_user_agent' });
+
+    // 16 product pages (page view + product view + list view) 100 ms apart: 48 events within 10 s.
+    const burst = createFeatureState({ now: c.now, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0' });
+    const fired: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      c.advance(100);
+      for (const p of [
+        payload('page_view', c.now()),
+        productView(`sku-${i}`, 20 + i * 20, c.now()),
+        payload('list_view', c.now(), { listName: 'recommendations' }),
+      ]) {
+        const result = burst.ingest(p);
+        if (result.ok) fired.push(...result.fired.map((offer) => offer.ruleId));
+      }
+    }
+    // The discount's conditions held from the fourth view on; it fired then, and the burst took it away.
+    expect(fired).toEqual(['price_sensitive_browser']);
+    expect(burst.snapshot()).toMatchObject({ offers: [], bot: 'implausible_pace' });
+    expect(Number(burst.snapshot().values.session_peak_events_10s)).toBeGreaterThanOrEqual(45);
+
+    // The same pages at a human pace (one every 2 s) bring the discount and stay a shopper.
+    const human = createFeatureState({ now: c.now, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0' });
+    for (let i = 0; i < 16; i++) {
+      c.advance(2_000);
+      human.ingest(payload('page_view', c.now()));
+      human.ingest(productView(`sku-${i}`, 20 + i * 20, c.now()));
+      human.ingest(payload('list_view', c.now(), { listName: 'recommendations' }));
+    }
+    expect(human.snapshot()).toMatchObject({ bot: null, offers: [{ ruleId: 'price_sensitive_browser' }] });
+  });
+
   it('fires the stalled-cart chat prompt on a tick, without a new event', () => {
     const c = clock();
     const state = createFeatureState({ now: c.now });

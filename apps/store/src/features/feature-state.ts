@@ -4,6 +4,9 @@
  * every event and every tick. Pure: no DOM, no worker, no storage; the clock is passed in.
  */
 import {
+  BOT_FEATURES,
+  type BotReason,
+  botReason,
   clientDigest,
   createFeatureEngine,
   definitionVersion,
@@ -62,6 +65,8 @@ export interface FeatureSnapshot {
   readonly evaluatedAtMs: number;
   /** When the state last rebased on the server's snapshot (epoch ms); null if never. */
   readonly rebasedAtMs: number | null;
+  /** Why the shopper counts as a bot (feature-core `botReason`): then no offer is shown; null otherwise. */
+  readonly bot?: BotReason | null;
 }
 
 /** The server's authoritative state of this shopper (`GET /api/features/state`). */
@@ -115,6 +120,8 @@ export interface FeatureStateOptions {
   readonly rules?: readonly OfferRule[];
   /** Engine settings (base currency); default the shop's, STORE_ENGINE_CONFIG. */
   readonly config?: EngineConfig;
+  /** The browser's user agent, for bot filtering; default `navigator.userAgent` where there is one. */
+  readonly userAgent?: string | null;
 }
 
 export interface FeatureState {
@@ -155,7 +162,13 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   const { now } = options;
   const rules = options.rules ?? OFFER_RULES;
   const maxRecent = options.maxRecentEvents ?? 1_000;
-  const ruleFields = ruleFeatures(rules);
+  // The bot decision reads its fields on every event too: a bot must never see an offer fire.
+  const ruleFields = new Set([...ruleFeatures(rules), ...BOT_FEATURES]);
+  const userAgent =
+    options.userAgent !== undefined
+      ? options.userAgent
+      : ((globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? null);
+  let bot: BotReason | null = null;
   const config = options.config ?? STORE_ENGINE_CONFIG;
   const version = definitionVersion(config);
   let engine: FeatureEngine = createFeatureEngine(config);
@@ -207,6 +220,12 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
     if (offerState.sessionKey !== sessionKey) {
       offers = [];
       dismissed = [];
+    }
+    // Bots get no offers (feature-core bots.ts, the same decision the server's redemption takes).
+    bot = botReason(joined, userAgent);
+    if (bot !== null) {
+      offers = [];
+      return [];
     }
     const step = stepOffers(offerState, sessionKey, joined, atMs, rules);
     offerState = step.state;
@@ -282,6 +301,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
         lastEventId,
         evaluatedAtMs,
         rebasedAtMs,
+        bot,
       };
     },
     recentEvents: () => recent,
