@@ -51,7 +51,6 @@ async function main(): Promise<void> {
   const store = createFeatureStore(transport);
   const metrics = createMetrics();
   let aggregator: Awaited<ReturnType<typeof startAggregator>> | null = null;
-  let reconciler: Reconciler | null = null;
   const server = await serveMetrics(metrics, config.metricsHost, config.metricsPort, () =>
     aggregator === null ? { ready: false, detail: { phase: 'connecting' } } : aggregator.health(),
   );
@@ -59,9 +58,11 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address !== null ? address.port : config.metricsPort;
 
   // Signals are handled from here on, also while Kafka is still being joined: a SIGTERM during
-  // start-up waits for the step in hand, then stops what has started (never the default kill).
+  // start-up waits for the feature writer's step in hand, then stops what has started.
   let stopping = false;
   let startup: Promise<void> = Promise.resolve();
+  /** The reconciler once started (null when off or failed); its start is never waited for by a stop. */
+  let reconcilerStart: Promise<Reconciler | null> = Promise.resolve(null);
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -71,8 +72,17 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 30_000);
     await startup.catch(() => {});
-    await reconciler?.stop().catch(() => {});
+    // The reconciler keeps nothing a restart does not recover (its offsets stay below pending
+    // digests). Joining or leaving its group can block for a whole session timeout (kafkajs's run()
+    // resolves only once joined, and a kill -9 leaves a dead member behind): it gets 5 s, in
+    // parallel; the feature writer's stop never waits for it.
+    const reconcilerStopped = withinMs(
+      reconcilerStart.then((reconciler) => reconciler?.stop()),
+      5_000,
+    );
     await aggregator?.stop();
+    if (!(await reconcilerStopped.then(() => true).catch(() => false)))
+      log.warn('the reconciler did not stop in 5 s; leaving it');
     await store.close();
     server.close();
     clearTimeout(timer);
@@ -96,29 +106,45 @@ async function main(): Promise<void> {
       },
     });
     log.info(`listening on http://${config.metricsHost}:${port} (/healthz, /metrics)`);
-    if (stopping) return;
-    // The reconciler shares the process (one thing to run) but not the consumer group, so it can
-    // never hold up the feature writer's partitions; its failures are logged, not fatal.
-    const reconcileLog = createLog('reconciler', config.logLevel);
-    if (reconcile.enabled && config.inputFormat !== 'tsv') {
-      reconcileLog.warn('reconciler off: it reads digests from enriched TSV only', { input: config.inputFormat });
-    } else if (reconcile.enabled) {
-      try {
-        reconciler = await startReconciler({
-          config,
-          settings: reconcile,
-          store: createDriftStore(transport, { group: config.consumerGroup, engine: config.engine }),
-          metrics: createReconcileMetrics(metrics.registry),
-          log: reconcileLog,
-          onFatal: (error) =>
-            reconcileLog.error('the reconciler stopped; features are unaffected', { error: String(error) }),
-        });
-      } catch (error) {
-        reconcileLog.error('the reconciler did not start; features are unaffected', { error: String(error) });
-      }
-    }
   })();
   await startup;
+  if (stopping) return;
+  // The reconciler shares the process (one thing to run) but not the consumer group, so it can
+  // never hold up the feature writer's partitions; its failures are logged, not fatal.
+  const reconcileLog = createLog('reconciler', config.logLevel);
+  if (reconcile.enabled && config.inputFormat !== 'tsv') {
+    reconcileLog.warn('reconciler off: it reads digests from enriched TSV only', { input: config.inputFormat });
+  } else if (reconcile.enabled) {
+    reconcilerStart = startReconciler({
+      config,
+      settings: reconcile,
+      store: createDriftStore(transport, { group: config.consumerGroup, engine: config.engine }),
+      metrics: createReconcileMetrics(metrics.registry),
+      log: reconcileLog,
+      onFatal: (error) =>
+        reconcileLog.error('the reconciler stopped; features are unaffected', { error: String(error) }),
+    }).catch((error: unknown) => {
+      reconcileLog.error('the reconciler did not start; features are unaffected', { error: String(error) });
+      return null;
+    });
+  }
+}
+
+/** Resolves when `work` does within `ms`; rejects when it fails or takes longer. */
+function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not done in ${ms} ms`)), ms);
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 main().catch((error: unknown) => {
