@@ -8,6 +8,7 @@ import {
   evaluateUserLane,
   OFFER_RULES,
   type ShopperEvent,
+  serializeSessionLane,
   serializeUserLane,
 } from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
@@ -20,16 +21,18 @@ import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_DEFINITION_VERSION, STORE_ENGINE_CONFIG } from '../features/engine-config';
 import { createLaneSnapshotReader, type LaneSnapshotReader } from './lane-snapshots';
-import { type RedeemDeps, redeemResponse, spendOfferCode } from './redeem-api';
+import type { SigningKeys } from './offer-codes';
+import { DEFAULT_REDEEM_LIMITS, type RedeemDeps, redeemResponse, spendOfferCode } from './redeem-api';
 
 const KEY = 'redeem-test-signing-key-0123456789abcdefghij';
+const KEYS: SigningKeys = { current: KEY, previous: [] };
 const GROUP = 'tandem-features';
 const LAYOUT = { group: GROUP, partitions: { user: 6, session: 6 }, definitionVersion: STORE_DEFINITION_VERSION };
 const ALICE = 'aaaaaaaa-0000-4000-8000-0000000000a1';
 const BOB = 'bbbbbbbb-0000-4000-8000-0000000000b1';
 const SID = 'aaaaaaaa-5555-4000-8000-0000000000a2';
 const T0 = Date.now() - 120_000;
-const spId = (duid: string) => `${duid}.1764300000.2.1764300100.1764200000.${SID}..e1.1764300000000.4`;
+const spId = (duid: string, sid = SID) => `${duid}.1764300000.2.1764300100.1764200000.${sid}..e1.1764300000000.4`;
 
 const view = (n: number, price: number, duid = ALICE): EventSpec => ({
   eventId: uuid(700_000 + n),
@@ -80,21 +83,35 @@ async function writeLane(specs: readonly EventSpec[]): Promise<void> {
 const deps = (overrides: Partial<RedeemDeps> = {}): RedeemDeps => ({
   redis: client,
   lanes,
-  signingKey: KEY,
+  signingKeys: KEYS,
   waitMs: 300,
   pollMs: 50,
   log: () => {},
   ...overrides,
 });
 
-function redeem(duid: string, claim: unknown, d: RedeemDeps = deps()): Promise<Response> {
+interface From {
+  readonly sid?: string;
+  readonly address?: string;
+  readonly userAgent?: string;
+}
+
+function redeem(duid: string, claim: unknown, d: RedeemDeps = deps(), from: From = {}): Promise<Response> {
   const request = new Request('http://127.0.0.1:3000/api/offers/redeem', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: `_sp_id.1fff=${spId(duid)}` },
+    headers: {
+      'content-type': 'application/json',
+      cookie: `_sp_id.1fff=${spId(duid, from.sid)}`,
+      'x-forwarded-for': from.address ?? '198.51.100.1',
+      'user-agent': from.userAgent ?? 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36',
+    },
     body: JSON.stringify(claim),
   });
   return redeemResponse(d, null, request);
 }
+
+const errorOf = async (response: Response) =>
+  ((await response.json()) as { error: { code: string; fields?: Record<string, string> } }).error;
 
 const honest = { ruleId: 'price_sensitive_browser', eventId: fourthView.eventId, firedAtMs: fourthView.timeMs };
 
@@ -127,10 +144,11 @@ describe('POST /api/offers/redeem', () => {
     // Asking again in the same session returns the same code: one code per shopper, session and rule.
     expect(((await (await redeem(ALICE, honest)).json()) as { code: string }).code).toBe(body.code);
 
-    // Checkout accepts it once, for Alice's browser only.
-    expect(await spendOfferCode(deps(), body.code, BOB, 'order-b')).toMatchObject({ ok: false });
-    expect(await spendOfferCode(deps(), body.code, ALICE, 'order-1')).toEqual({ ok: true, offer: 'discount' });
-    expect(await spendOfferCode(deps(), body.code, ALICE, 'order-2')).toEqual({
+    // Checkout accepts it once, for Alice's browser only, also after the signing key was rotated.
+    const rotated = deps({ signingKeys: { current: 'rotated-key-abcdefghijklmnopqrstuvwxyz012345', previous: [KEY] } });
+    expect(await spendOfferCode(rotated, body.code, BOB, 'order-b')).toMatchObject({ ok: false });
+    expect(await spendOfferCode(rotated, body.code, ALICE, 'order-1')).toEqual({ ok: true, offer: 'discount' });
+    expect(await spendOfferCode(rotated, body.code, ALICE, 'order-2')).toEqual({
       ok: false,
       message: 'This code has already been used.',
     });
@@ -207,10 +225,18 @@ describe('POST /api/offers/redeem', () => {
     expect(
       (await redeem(dan, { ruleId: 'hesitant_cart', eventId: early.eventId, firedAtMs: early.timeMs })).status,
     ).toBe(200);
+    // One code per visit: with free delivery in hand, a discount claim in the same session is refused.
+    const second = await redeem(dan, {
+      ruleId: 'price_sensitive_browser',
+      eventId: last.eventId,
+      firedAtMs: last.timeMs,
+    });
+    expect(second.status).toBe(409);
+    expect(await errorOf(second)).toMatchObject({ code: 'one_per_session', fields: { ruleId: 'hesitant_cart' } });
   });
 
   it('answers 503 without Redis or a signing key, and refuses a browser with no tracker cookie', async () => {
-    expect((await redeem(ALICE, honest, deps({ signingKey: undefined }))).status).toBe(503);
+    expect((await redeem(ALICE, honest, deps({ signingKeys: undefined }))).status).toBe(503);
     expect((await redeem(ALICE, honest, deps({ redis: undefined }))).status).toBe(503);
     const noCookie = new Request('http://127.0.0.1:3000/api/offers/redeem', {
       method: 'POST',
@@ -233,5 +259,86 @@ describe('POST /api/offers/redeem', () => {
       firedAtMs: last.timeMs,
     });
     expect(response.status).toBe(503);
+  });
+
+  it('refuses bots: a crawler user agent at once, a scripted pace by the server session lane', async () => {
+    const gina = 'aaaaaaaa-6666-4000-8000-0000000000a6';
+    const events = [view(61, 20, gina), view(62, 30, gina), view(63, 45, gina), view(64, 60, gina)];
+    await writeLane(events);
+    const last = events[3] as EventSpec;
+    const claim = { ruleId: 'price_sensitive_browser', eventId: last.eventId, firedAtMs: last.timeMs };
+    const crawler = await redeem(gina, claim, deps(), {
+      userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    });
+    expect(crawler.status).toBe(403);
+    expect(await errorOf(crawler)).toMatchObject({ code: 'bot_suspected', fields: { reason: 'crawler_user_agent' } });
+
+    // Hal's session: 60 product views in 6 seconds (a script), and the discount rule holds for him.
+    const hal = 'aaaaaaaa-7777-4000-8000-0000000000a7';
+    const halSession = 'aaaaaaaa-7777-4000-8000-0000000000a8';
+    const burst: EventSpec[] = Array.from({ length: 60 }, (_, i) => ({
+      eventId: uuid(710_000 + i),
+      timeMs: T0 + i * 100,
+      domainUserId: hal,
+      sessionId: halSession,
+      type: 'product_view',
+      products: [{ id: `sku-${i}`, category: 'Shoes', price: 10 + i * 5, currency: 'EUR' }],
+    }));
+    const engine = createFeatureEngine(STORE_ENGINE_CONFIG);
+    for (const spec of burst) engine.apply((fromEnrichedTsv(enrichedTsv(spec)) as { value: ShopperEvent }).value);
+    const session = [...engine.sessionLanes.values()][0];
+    if (session === undefined) throw new Error('no session lane');
+    await writeLane(burst);
+    await client.set(
+      laneSnapshotKey(LAYOUT, 'session', session.sessionKey),
+      serializeSessionLane(session, STORE_ENGINE_CONFIG),
+    );
+    const lastOfBurst = burst[59] as EventSpec;
+    const paced = await redeem(
+      hal,
+      { ruleId: 'price_sensitive_browser', eventId: lastOfBurst.eventId, firedAtMs: lastOfBurst.timeMs },
+      deps(),
+      { sid: halSession },
+    );
+    expect(paced.status).toBe(403);
+    expect(await errorOf(paced)).toMatchObject({ code: 'bot_suspected', fields: { reason: 'implausible_pace' } });
+    // The same claim from a human browser (no crawler agent, no burst in its session) is granted.
+    expect((await redeem(gina, claim)).status).toBe(200);
+  });
+
+  it('rate-limits claims per browser and per address, answering 429 with Retry-After', async () => {
+    const ivy = 'aaaaaaaa-8888-4000-8000-0000000000a9';
+    const limits = {
+      ...DEFAULT_REDEEM_LIMITS,
+      perBrowser: { limit: 3, windowMs: 60_000 },
+      perAddress: { limit: 5, windowMs: 60_000 },
+    };
+    const junk = { ruleId: 'price_sensitive_browser' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await redeem(ivy, junk, deps({ limits }), { address: '203.0.113.9' })).status);
+    // Three claims are answered on their merits (400: junk), the fourth is limited.
+    expect(statuses).toEqual([400, 400, 400, 429]);
+    const limited = await redeem(ivy, junk, deps({ limits }), { address: '203.0.113.9' });
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await errorOf(limited)).toMatchObject({ code: 'rate_limited' });
+    // Other browsers on that address still get answers until the address's own limit (5 claims) is used.
+    const jo = 'aaaaaaaa-9999-4000-8000-0000000000b9';
+    expect((await redeem(jo, junk, deps({ limits }), { address: '203.0.113.9' })).status).toBe(429);
+    // A browser on another address is not affected.
+    expect((await redeem(jo, junk, deps({ limits }), { address: '203.0.113.10' })).status).toBe(400);
+    // Behind a trusted proxy the client's own hop counts, not the proxy's.
+    const behindProxy = deps({ limits, trustedProxies: ['10.0.0.2'] });
+    const kim = 'aaaaaaaa-aaaa-4000-8000-0000000000c9';
+    expect((await redeem(kim, junk, behindProxy, { address: '203.0.113.11, 10.0.0.2' })).status).toBe(400);
+  });
+
+  it('answers 429 at once when too many claims already wait in this process', async () => {
+    const response = await redeem(ALICE, honest, deps({ limits: { ...DEFAULT_REDEEM_LIMITS, maxPending: 0 } }));
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('5');
   });
 });

@@ -8,7 +8,9 @@ import { loadEnvLocalIntoProcess } from '@tandem/infra/env-local';
 import { Redis } from '@upstash/redis';
 import { STORE_ENV_DEFAULTS } from '../config';
 import { createLaneSnapshotReader, type LaneSnapshotReader } from './lane-snapshots';
-import type { RedeemDeps } from './redeem-api';
+import { parseSigningKeys } from './offer-codes';
+import { parseRateLimit } from './rate-limit';
+import { DEFAULT_REDEEM_LIMITS, type RedeemDeps } from './redeem-api';
 
 let cached: { client: Redis | undefined } | undefined;
 
@@ -46,8 +48,46 @@ export function laneSnapshots(): LaneSnapshotReader | undefined {
   return lanes.reader;
 }
 
-/** What redemption and checkout need: Redis, the lane reader and OFFER_SIGNING_KEY (from .env.local locally). */
+let offerSettings: Pick<RedeemDeps, 'signingKeys' | 'limits' | 'trustedProxies'> | undefined;
+
+/**
+ * Redemption's settings from the environment, read once: the signing key ring (OFFER_SIGNING_KEY,
+ * OFFER_SIGNING_KEYS_PREVIOUS), the claim limits (OFFER_REDEEM_LIMIT_PER_BROWSER and
+ * OFFER_REDEEM_LIMIT_PER_ADDRESS, `<requests>/<seconds>`) and STORE_TRUSTED_PROXIES. A missing or
+ * short key is logged once and leaves redemption answering 503; a malformed limit throws, so the
+ * first redemption fails loudly rather than running unlimited.
+ */
+export function offerSettingsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  log: (line: string) => void = (line) => console.error(`[offers] ${line}`),
+): Pick<RedeemDeps, 'signingKeys' | 'limits' | 'trustedProxies'> {
+  const keys = parseSigningKeys(env.OFFER_SIGNING_KEY, env.OFFER_SIGNING_KEYS_PREVIOUS);
+  if (!keys.ok) log(`offer codes are off: ${keys.detail}`);
+  return {
+    signingKeys: keys.ok ? keys.keys : undefined,
+    limits: {
+      ...DEFAULT_REDEEM_LIMITS,
+      perBrowser: parseRateLimit(
+        'OFFER_REDEEM_LIMIT_PER_BROWSER',
+        env.OFFER_REDEEM_LIMIT_PER_BROWSER,
+        DEFAULT_REDEEM_LIMITS.perBrowser,
+      ),
+      perAddress: parseRateLimit(
+        'OFFER_REDEEM_LIMIT_PER_ADDRESS',
+        env.OFFER_REDEEM_LIMIT_PER_ADDRESS,
+        DEFAULT_REDEEM_LIMITS.perAddress,
+      ),
+    },
+    trustedProxies: (env.STORE_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((proxy) => proxy.trim())
+      .filter(Boolean),
+  };
+}
+
+/** What redemption and checkout need: Redis, the lane reader, the signing keys (from .env.local locally) and limits. */
 export function offerDeps(): RedeemDeps {
   const redis = featuresRedis();
-  return { redis, lanes: laneSnapshots(), signingKey: process.env.OFFER_SIGNING_KEY?.trim() || undefined };
+  offerSettings ??= offerSettingsFromEnv(process.env);
+  return { redis, lanes: laneSnapshots(), ...offerSettings };
 }

@@ -60,6 +60,21 @@ describe('redeem', () => {
       code: 'unavailable',
       retryable: true,
     });
+    expect(redeemOutcome(429, error('rate_limited', 'Too many offer requests.'))).toMatchObject({
+      code: 'rate_limited',
+      message: 'Too many offer requests.',
+      retryable: true,
+    });
+    expect(redeemOutcome(403, error('bot_suspected', 'Not for automated browsing.'))).toMatchObject({
+      code: 'bot_suspected',
+      message: 'Not for automated browsing.',
+      retryable: false,
+    });
+    expect(redeemOutcome(409, error('one_per_session', 'One code per visit.'))).toMatchObject({
+      code: 'one_per_session',
+      message: 'One code per visit.',
+      retryable: false,
+    });
     expect(redeemOutcome(502, null)).toMatchObject({ code: 'http_502', retryable: true });
   });
 

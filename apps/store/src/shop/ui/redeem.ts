@@ -18,7 +18,10 @@ export type RedeemOutcome =
   | { readonly ok: true; readonly code: RedeemedCode }
   | {
       readonly ok: false;
-      /** The server's error code (`not_confirmed`, `refused`, `invalid_claim`, `unavailable`), or `network`. */
+      /**
+       * The server's error code (`not_confirmed`, `refused`, `invalid_claim`, `unavailable`,
+       * `rate_limited`, `bot_suspected`, `one_per_session`), or `network`.
+       */
       readonly code: string;
       readonly message: string;
       /** Whether asking again later may succeed. */
@@ -41,6 +44,7 @@ const MESSAGES = {
   refused: 'This offer could not be confirmed for your session.',
   invalid_claim: 'This offer can no longer be redeemed.',
   unavailable: 'Offers cannot be redeemed right now. Please try again later.',
+  rate_limited: 'Too many offer requests. Please try again later.',
   network: 'The shop could not be reached. Check your connection and try again.',
   unexpected: 'Something went wrong while getting your code. Please try again.',
 } as const;
@@ -85,6 +89,12 @@ export function redeemOutcome(status: number, body: unknown): RedeemOutcome {
       return { ok: false, code, message: MESSAGES.invalid_claim, retryable: false };
     case 'unavailable':
       return { ok: false, code, message: serverMessage ?? MESSAGES.unavailable, retryable: true };
+    case 'rate_limited':
+      return { ok: false, code, message: serverMessage ?? MESSAGES.rate_limited, retryable: true };
+    // Final answers written for shoppers: automated browsing, or this visit's code was already given.
+    case 'bot_suspected':
+    case 'one_per_session':
+      return { ok: false, code, message: serverMessage ?? MESSAGES.refused, retryable: false };
     default:
       return { ok: false, code, message: MESSAGES.unexpected, retryable: status >= 500 || status === 0 };
   }
