@@ -2,6 +2,8 @@ import { OFFER_RULES } from '@tandem/feature-core';
 import { describe, expect, it } from 'vitest';
 import {
   ANY_RULE,
+  botCountsFor,
+  botsFromHash,
   countsFor,
   countsFromHash,
   holdoutSettings,
@@ -159,5 +161,49 @@ describe('offersReport', () => {
       (r) => r.ruleId === 'r',
     );
     expect(row?.conversion.treatment.rate).toBe(1);
+  });
+});
+
+describe('bot counters', () => {
+  it('a refused redemption implies the bot session; each is marked once per session', () => {
+    expect(botCountsFor('implausible_pace', 'session')).toEqual([
+      { mark: 'bot|session', counter: 'bot|implausible_pace|session' },
+    ]);
+    expect(botCountsFor('crawler_user_agent', 'redeem_refused')).toEqual([
+      { mark: 'bot|session', counter: 'bot|crawler_user_agent|session' },
+      { mark: 'bot|redeem_refused', counter: 'bot|crawler_user_agent|redeem_refused' },
+    ]);
+  });
+
+  it('reads back per reason with a total, every reason listed, and stays out of the rule rows', () => {
+    const hash = hashOf({
+      'bot|implausible_pace|session': 7,
+      'bot|implausible_pace|redeem_refused': 2,
+      'bot|crawler_user_agent|session': 3,
+      'bot|teleporting|session': 50,
+      'bot|crawler_user_agent|redeem_refused': -4,
+      '*|treatment|qualified': 5,
+    });
+    expect(botsFromHash(hash)).toEqual({
+      reasons: [
+        { reason: 'crawler_user_agent', session: 3, redeem_refused: 0 },
+        { reason: 'implausible_pace', session: 7, redeem_refused: 2 },
+      ],
+      total: { session: 10, redeem_refused: 2 },
+    });
+    const report = offersReport(hash, HOLDOUT);
+    expect(report.bots.total.session).toBe(10);
+    expect(report.rules.map((row) => row.ruleId)).not.toContain('bot');
+    expect(report.rules[0]?.treatment.qualified).toBe(5);
+  });
+
+  it('reports zeros before any bot was seen', () => {
+    expect(offersReport({}, HOLDOUT).bots).toEqual({
+      reasons: [
+        { reason: 'crawler_user_agent', session: 0, redeem_refused: 0 },
+        { reason: 'implausible_pace', session: 0, redeem_refused: 0 },
+      ],
+      total: { session: 0, redeem_refused: 0 },
+    });
   });
 });

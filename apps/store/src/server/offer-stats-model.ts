@@ -6,8 +6,14 @@
  *
  * The unit is a qualified session: one browser (the tracker's domain_userid), one tracker session,
  * one rule. Every outcome counts at most once per unit, so reloads and retries never double count.
+ *
+ * Bots (feature-core bots.ts) are counted beside the experiment, per reason and never per arm: the
+ * sessions the page or the server took for a bot, and the redemptions refused as a bot's, each once
+ * per browser session.
  */
 import {
+  BOT_REASONS,
+  type BotReason,
   DEFAULT_HOLDOUT_SALT,
   DEFAULT_HOLDOUT_SHARE,
   HOLDOUT_ARMS,
@@ -62,9 +68,12 @@ export const OFFER_SESSION_TTL_MS = 2 * 24 * 3_600_000;
  * The Redis layout:
  * - `tandem:offers:counters`: one hash of every counter, field `<ruleId>|<arm>|<outcome>` → count
  *   (`<ruleId>` is `*` for "any rule"); never expires, a few dozen fields.
+ *   The bot counters live in the same hash as `bot|<reason>|<botOutcome>` (`botCounterField`), so
+ *   the panel reads everything in one HGETALL; `bot` is no rule id, and `countsFromHash` skips them.
  * - `tandem:offers:session:<shopper>:<sessionId>`: the session's once-only marks, field
- *   `<ruleId>|<outcome>` → the arm it was counted in; `<shopper>` is a hash of the domain_userid (no
- *   raw id is stored); expires OFFER_SESSION_TTL_MS after its last write.
+ *   `<ruleId>|<outcome>` → the arm it was counted in, and `bot|<botOutcome>` → the bot reason it was
+ *   counted under; `<shopper>` is a hash of the domain_userid (no raw id is stored); expires
+ *   OFFER_SESSION_TTL_MS after its last write.
  */
 export const offerStatsKeys = {
   counters: `${OFFER_STATS_PREFIX}counters`,
@@ -119,6 +128,64 @@ export function countsFor(
   return impliedOutcomes(outcome).flatMap((implied) =>
     [ruleId, ANY_RULE].map((id) => ({ mark: markField(id, implied), counter: counterField(id, arm, implied) })),
   );
+}
+
+/**
+ * What is counted of a bot: `session`, a browser session taken for a bot (by the page's worker, which
+ * then shows it no offer, or by the server refusing its redemption); `redeem_refused`, a session
+ * whose redemption the server refused as a bot's (403 `bot_suspected`).
+ */
+export const BOT_OUTCOMES = ['session', 'redeem_refused'] as const;
+export type BotOutcome = (typeof BOT_OUTCOMES)[number];
+
+/** The "rule id" part of the bot counters and marks. */
+export const BOT_PREFIX = 'bot';
+
+/** A bot counter's field in the counters hash: `bot|<reason>|<outcome>`. */
+export const botCounterField = (reason: BotReason, outcome: BotOutcome) => `${BOT_PREFIX}|${reason}|${outcome}`;
+
+/** A bot's once-only mark in a session hash (its value is the reason it was counted under). */
+export const botMarkField = (outcome: BotOutcome) => `${BOT_PREFIX}|${outcome}`;
+
+/** Whether a value is one of feature-core's bot reasons. */
+export function isBotReason(value: unknown): value is BotReason {
+  return (BOT_REASONS as readonly unknown[]).includes(value);
+}
+
+/**
+ * What a bot outcome counts, once per session: a refused redemption implies the session was a bot's
+ * (the server saw it itself, whether or not the page reported it). The first reason a session is
+ * counted under stays its reason.
+ */
+export function botCountsFor(reason: BotReason, outcome: BotOutcome): readonly CountOnce[] {
+  const outcomes: readonly BotOutcome[] = outcome === 'session' ? ['session'] : ['session', outcome];
+  return outcomes.map((implied) => ({ mark: botMarkField(implied), counter: botCounterField(reason, implied) }));
+}
+
+/** Bot counts of one reason. */
+export type BotCounts = Readonly<Record<BotOutcome, number>>;
+
+/** The offers panel's bot section: sessions taken for bots and redemptions refused, per reason. */
+export interface BotsReport {
+  /** Per reason, in feature-core's order (every reason listed, zeros included). */
+  readonly reasons: readonly ({ readonly reason: BotReason } & BotCounts)[];
+  /** Over all reasons (a session counts under one reason only). */
+  readonly total: BotCounts;
+}
+
+/** The bot counters of the counters hash (other and malformed fields are skipped). */
+export function botsFromHash(hash: Readonly<Record<string, string>>): BotsReport {
+  const reasons = BOT_REASONS.map((reason) => {
+    const counts = { session: 0, redeem_refused: 0 };
+    for (const outcome of BOT_OUTCOMES) {
+      const value = Number(hash[botCounterField(reason, outcome)] ?? '0');
+      counts[outcome] = Number.isInteger(value) && value > 0 ? value : 0;
+    }
+    return { reason, ...counts };
+  });
+  const total = { session: 0, redeem_refused: 0 };
+  for (const row of reasons) for (const outcome of BOT_OUTCOMES) total[outcome] += row[outcome];
+  return { reasons, total };
 }
 
 /** Counts of one arm of one rule. */
@@ -202,6 +269,8 @@ export interface OffersReport {
   /** `*` first, then the shop's rules in their order, then any other rule ids found in Redis. */
   readonly rules: readonly OfferRuleReport[];
   readonly minSessionsPerArm: number;
+  /** Bots counted beside the experiment (not in any arm). */
+  readonly bots: BotsReport;
 }
 
 function uplift(treatment: ArmCounts, control: ArmCounts, minSessions: number): Uplift {
@@ -257,5 +326,6 @@ export function offersReport(
     observedControlShare: qualified === 0 ? null : (any?.control.qualified ?? 0) / qualified,
     rules,
     minSessionsPerArm: minSessions,
+    bots: botsFromHash(hash),
   };
 }

@@ -51,11 +51,16 @@ beforeEach(async () => {
 const cookie = (browserId: string, sessionId = SESSION) =>
   `_sp_ses.9f1c=*; _sp_id.9f1c=${browserId}.1772445600.1.1772445600.1772445600.${sessionId}.prev.first.1772445600000.3`;
 
-function event(browserId: string | null, body: unknown, sessionId = SESSION): Request {
+const CHROME_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+
+function event(browserId: string | null, body: unknown, sessionId = SESSION, userAgent = CHROME_UA): Request {
   return new Request('http://shop.test/api/offers/events', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
+      'user-agent': userAgent,
       ...(browserId === null ? {} : { cookie: cookie(browserId, sessionId) }),
     },
     body: JSON.stringify(body),
@@ -136,7 +141,7 @@ describe('POST /api/offers/events', () => {
     const kind = await answer(await offerEventsResponse(deps, event(TREATED, { ruleId: CHAT, kind: 'converted' })));
     expect(kind).toMatchObject({
       status: 400,
-      body: { error: { message: 'kind must be one of qualified, shown, dismissed' } },
+      body: { error: { message: 'kind must be one of qualified, shown, dismissed, bot' } },
     });
     const anonymous = await answer(await offerEventsResponse(deps, event(null, { ruleId: CHAT, kind: 'qualified' })));
     expect(anonymous).toMatchObject({ status: 400, body: { error: { code: 'no_session' } } });
@@ -150,6 +155,63 @@ describe('POST /api/offers/events', () => {
     expect(keys.join(' ')).not.toContain(TREATED);
     const ttl = await client.pttl(offerStatsKeys.session(shopperTag(TREATED), SESSION));
     expect(ttl).toBeGreaterThan(47 * 3_600_000);
+  });
+});
+
+describe('bot sessions reported by the page', () => {
+  const bots = async () => (await stats.read()).bots;
+
+  it('counts a bot session once per browser session, by reason, in any arm', async () => {
+    const first = await answer(
+      await offerEventsResponse(deps, event(TREATED, { kind: 'bot', reason: 'implausible_pace' })),
+    );
+    expect(first).toEqual({ status: 200, body: { arm: 'treatment', counted: true } });
+    // Reloads and retries of the same session count nothing more.
+    const again = await answer(
+      await offerEventsResponse(deps, event(TREATED, { kind: 'bot', reason: 'implausible_pace' })),
+    );
+    expect(again.body).toEqual({ arm: 'treatment', counted: false });
+    // A held-out browser's bot is counted too: bots are no part of the experiment.
+    await offerEventsResponse(deps, event(HELD_OUT, { kind: 'bot', reason: 'implausible_pace' }));
+    await offerEventsResponse(
+      deps,
+      event(
+        TREATED,
+        { kind: 'bot', reason: 'crawler_user_agent' },
+        'cccccccc-5555-4000-8000-0000000000c2',
+        GOOGLEBOT_UA,
+      ),
+    );
+    expect(await bots()).toEqual({
+      reasons: [
+        { reason: 'crawler_user_agent', session: 1, redeem_refused: 0 },
+        { reason: 'implausible_pace', session: 2, redeem_refused: 0 },
+      ],
+      total: { session: 3, redeem_refused: 0 },
+    });
+    // Nothing of the experiment moved.
+    expect((await ruleRow('*')).treatment.qualified).toBe(0);
+    expect((await ruleRow('*')).control.qualified).toBe(0);
+  });
+
+  it('refuses a crawler reason from a request whose User-Agent is no crawler, and unknown reasons', async () => {
+    const forged = await answer(
+      await offerEventsResponse(deps, event(TREATED, { kind: 'bot', reason: 'crawler_user_agent' })),
+    );
+    expect(forged).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_offer_event', message: expect.stringMatching(/User-Agent is no crawler/) } },
+    });
+    const unknown = await answer(await offerEventsResponse(deps, event(TREATED, { kind: 'bot', reason: 'vibes' })));
+    expect(unknown).toMatchObject({
+      status: 400,
+      body: { error: { message: 'reason must be one of crawler_user_agent, implausible_pace' } },
+    });
+    const anonymous = await answer(
+      await offerEventsResponse(deps, event(null, { kind: 'bot', reason: 'implausible_pace' })),
+    );
+    expect(anonymous).toMatchObject({ status: 400, body: { error: { code: 'no_session' } } });
+    expect((await bots()).total.session).toBe(0);
   });
 });
 
@@ -180,6 +242,46 @@ describe('redemption behind the holdout', () => {
     expect(((await first.json()) as { code: string }).code).toBe('TANDEM-X');
     await redeemWithHoldout(deps, redeemRequest(TREATED), codeFor(DISCOUNT)); // asks again: same code
     expect((await ruleRow(DISCOUNT)).treatment).toMatchObject({ qualified: 1, shown: 1, redeemed: 1 });
+  });
+
+  const botRefusal = (reason: string) => async () =>
+    Response.json(
+      { error: { code: 'bot_suspected', message: 'No offers for automated browsing.', fields: { reason } } },
+      { status: 403 },
+    );
+
+  it('counts a redemption refused as a bot once per session, by reason, with its bot session', async () => {
+    const refused = await redeemWithHoldout(deps, redeemRequest(TREATED), botRefusal('implausible_pace'));
+    // The answer goes out unchanged.
+    expect(await answer(refused)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'bot_suspected', fields: { reason: 'implausible_pace' } } },
+    });
+    await redeemWithHoldout(deps, redeemRequest(TREATED), botRefusal('implausible_pace')); // the script retries
+    const { bots } = await stats.read();
+    expect(bots.reasons.find((row) => row.reason === 'implausible_pace')).toEqual({
+      reason: 'implausible_pace',
+      session: 1,
+      redeem_refused: 1,
+    });
+    expect(bots.total).toEqual({ session: 1, redeem_refused: 1 });
+    expect((await ruleRow(DISCOUNT)).treatment.redeemed).toBe(0);
+  });
+
+  it('a session the page already reported is not counted again when its redemption is refused', async () => {
+    await offerEventsResponse(deps, event(TREATED, { kind: 'bot', reason: 'implausible_pace' }));
+    await redeemWithHoldout(deps, redeemRequest(TREATED), botRefusal('implausible_pace'));
+    expect((await stats.read()).bots.total).toEqual({ session: 1, redeem_refused: 1 });
+  });
+
+  it('counts no bot for other refusals, or a bot_suspected without a known reason', async () => {
+    await redeemWithHoldout(deps, redeemRequest(TREATED), botRefusal('vibes'));
+    await redeemWithHoldout(deps, redeemRequest(TREATED), async () =>
+      Response.json({ error: { code: 'refused', fields: { reason: 'implausible_pace' } } }, { status: 403 }),
+    );
+    await redeemWithHoldout(deps, redeemRequest(TREATED), async () => new Response('not json', { status: 403 }));
+    expect((await stats.read()).bots.total).toEqual({ session: 0, redeem_refused: 0 });
+    expect(logged).toEqual([]);
   });
 
   it('counts nothing when the redemption itself is refused', async () => {

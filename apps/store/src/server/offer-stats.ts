@@ -7,11 +7,15 @@
  * `_sp_id` cookie; the arm is derived here from the domain_userid, never taken from the request.
  */
 import { createHash } from 'node:crypto';
-import { type HoldoutArm, holdoutArm } from '@tandem/feature-core';
+import { type BotReason, type HoldoutArm, holdoutArm } from '@tandem/feature-core';
 import type { Redis } from '@upstash/redis';
 import { hashRecord } from './features-api';
 import {
+  type BotOutcome,
   type BrowserOfferEvent,
+  botCountsFor,
+  botMarkField,
+  type CountOnce,
   countsFor,
   type HoldoutSettings,
   holdoutSettings,
@@ -34,7 +38,8 @@ export interface OfferShopper {
 
 /**
  * Sets each once-only mark (HSETNX) and, only when it was new, moves its counter. ARGV: the session
- * TTL in ms, the arm, then mark/counter field pairs. Returns 1/0 per pair (counted now or before).
+ * TTL in ms, the mark's value (the arm; for a bot, its reason), then mark/counter field pairs.
+ * Returns 1/0 per pair (counted now or before).
  */
 const COUNT_ONCE_SCRIPT = `
 local counted = {}
@@ -76,6 +81,11 @@ export interface OfferStats {
   armOf(browserId: string): HoldoutArm;
   /** Counts `outcome` of `ruleId` (and what it implies) once for the session; true if it was new. */
   record(shopper: OfferShopper, ruleId: string, outcome: BrowserOfferEvent | 'redeemed'): Promise<boolean>;
+  /**
+   * Counts a bot `outcome` (and the bot session it implies) once for the session, under `reason`;
+   * true if `outcome` was new for the session.
+   */
+  recordBot(shopper: OfferShopper, reason: BotReason, outcome: BotOutcome): Promise<boolean>;
   /** An order in the session: converts every rule it qualified for, once; the number counted. */
   recordConversion(shopper: OfferShopper): Promise<number>;
   read(): Promise<OffersReport>;
@@ -85,19 +95,30 @@ export function createOfferStats(redis: OfferStatsRedis, holdout: HoldoutSetting
   const armOf = (browserId: string) => holdoutArm(browserId, holdout.share, holdout.salt);
   const sessionKey = (shopper: OfferShopper) =>
     offerStatsKeys.session(shopperTag(shopper.browserId), shopper.sessionId);
+  /** Counts `counts` once for the session, marks set to `value`; whether the mark `reported` was new. */
+  async function countOnce(
+    shopper: OfferShopper,
+    value: string,
+    counts: readonly CountOnce[],
+    reported: string,
+  ): Promise<boolean> {
+    const flags = await redis.eval<string[], unknown>(
+      COUNT_ONCE_SCRIPT,
+      [sessionKey(shopper), offerStatsKeys.counters],
+      [String(OFFER_SESSION_TTL_MS), value, ...counts.flatMap(({ mark, counter }) => [mark, counter])],
+    );
+    const index = counts.findIndex(({ mark }) => mark === reported);
+    return Array.isArray(flags) && Number(flags[index]) === 1;
+  }
   return {
     holdout,
     armOf,
     async record(shopper, ruleId, outcome) {
       const arm = armOf(shopper.browserId);
-      const counts = countsFor(ruleId, arm, outcome);
-      const flags = await redis.eval<string[], unknown>(
-        COUNT_ONCE_SCRIPT,
-        [sessionKey(shopper), offerStatsKeys.counters],
-        [String(OFFER_SESSION_TTL_MS), arm, ...counts.flatMap(({ mark, counter }) => [mark, counter])],
-      );
-      const reported = counts.findIndex(({ mark }) => mark === markField(ruleId, outcome));
-      return Array.isArray(flags) && Number(flags[reported]) === 1;
+      return countOnce(shopper, arm, countsFor(ruleId, arm, outcome), markField(ruleId, outcome));
+    },
+    async recordBot(shopper, reason, outcome) {
+      return countOnce(shopper, reason, botCountsFor(reason, outcome), botMarkField(outcome));
     },
     async recordConversion(shopper) {
       const counted = await redis.eval<string[], unknown>(
