@@ -4,11 +4,14 @@
  * The drift dashboard's offers panel: do offers work? Per rule and for any rule, the qualified
  * sessions of each arm, the offer rate (shown ÷ qualified), the redemption rate (codes ÷ shown), the
  * conversion rate of treatment and control (orders after qualifying ÷ qualified) and the uplift
- * (treatment − control) with its 95 % interval, or "not enough data". The numbers are computed on the
- * server (offer-stats-model.ts); this file only renders them, on the dashboard's poll.
+ * (treatment − control) with its 95 % interval, or "not enough data"; and, beside the experiment, the
+ * sessions taken for bots (no offers for them) and the redemptions refused as bots', per reason. The
+ * numbers are computed on the server (offer-stats-model.ts); this file only renders them, on the
+ * dashboard's poll.
  */
+import { BOT_PEAK_EVENTS_10S } from '@tandem/feature-core';
 import type { DriftDashboardBody } from '../server/drift-api';
-import type { OfferRuleReport, Rate, Uplift } from '../server/offer-stats-model';
+import type { BotsReport, OfferRuleReport, Rate, Uplift } from '../server/offer-stats-model';
 import styles from './drift-dashboard.module.css';
 
 type OffersBody = DriftDashboardBody['offers'];
@@ -176,7 +179,61 @@ function OffersReportView({ offers }: { offers: Extract<OffersBody, { available:
         per arm. Uplift: treatment − control conversion in percentage points, 95% Newcombe hybrid score interval;
         estimated from {offers.minSessionsPerArm} qualified sessions per arm.
       </p>
+      <BotsView bots={offers.bots} />
     </>
+  );
+}
+
+const BOT_REASON_LABEL: Record<BotsReport['reasons'][number]['reason'], string> = {
+  crawler_user_agent: 'Crawler user agent',
+  implausible_pace: 'Implausible pace',
+};
+
+/** Bots: counted beside the experiment, in no arm. */
+function BotsView({ bots }: { bots: BotsReport }) {
+  return (
+    <section aria-labelledby="offers-bots-heading" data-section="bots">
+      <h3 id="offers-bots-heading">Bots (no offers)</h3>
+      <dl className={styles.tiles}>
+        <Tile
+          label="Bot sessions"
+          value={String(bots.total.session)}
+          detail={bots.reasons.map((row) => `${row.session} ${BOT_REASON_LABEL[row.reason].toLowerCase()}`).join(', ')}
+        />
+        <Tile
+          label="Bot redemptions refused"
+          value={String(bots.total.redeem_refused)}
+          detail="sessions whose code request was refused as a bot's"
+        />
+      </dl>
+      <div className={styles.tableWrap}>
+        <table className={styles.table}>
+          <caption className="visually-hidden">Bot sessions and refused redemptions per reason</caption>
+          <thead>
+            <tr>
+              <th scope="col">Reason</th>
+              <th scope="col">Sessions</th>
+              <th scope="col">Redemptions refused</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bots.reasons.map((row) => (
+              <tr key={row.reason} data-bot-reason={row.reason}>
+                <th scope="row">{BOT_REASON_LABEL[row.reason]}</th>
+                <td data-cell="sessions">{row.session}</td>
+                <td data-cell="redeem-refused">{row.redeem_refused}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className={styles.note}>
+        A bot is a session whose browser names a crawler in its user agent, or that sent {BOT_PEAK_EVENTS_10S} or more
+        events within 10 seconds (feature-core bots.ts). Its worker shows it no offer and the page reports it once; a
+        redemption the server refuses as a bot&apos;s counts its session too. Counted once per browser session, under
+        the first reason seen, and in neither arm: bots are no part of the experiment.
+      </p>
+    </section>
   );
 }
 

@@ -9,10 +9,13 @@
  * The offers holdout: a browser in the control arm (offer-events.ts, from the tracking config's
  * holdout) gets no card at all, but its qualifications are reported like everyone's, so the server
  * can compare conversion with and without offers.
+ *
+ * Bots: the worker shows a bot no offer (its snapshot says why, `bot`); the page reports the session
+ * once, with the reason, so operators see how many sessions were taken for bots.
  */
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ActiveOffer } from '../../features/feature-state';
-import { useOffers } from '../../features/react';
+import { useFeatures } from '../../features/react';
 import { browserSessionStorage, readOfferCode, saveOfferCode } from './offer-code-storage';
 import { dismissLabel, newOfferAnnouncement, offerCopy } from './offer-copy';
 import {
@@ -60,7 +63,9 @@ function offerEvents(): OfferEventReporter {
 
 /** The offers region of the layout; `holdout` is the tracking config's (absent: no holdout). */
 export function OffersRegion({ holdout }: { readonly holdout?: HoldoutConfig }) {
-  const { offers: qualified, dismiss } = useOffers();
+  const { offers: qualified, dismiss, snapshot } = useFeatures();
+  const bot = snapshot?.bot ?? null;
+  const botSession = snapshot?.sessionKey ?? null;
   // Read on each render (cheap): the tracker writes its cookie before the first offer can fire.
   const arm = browserArm(holdout, typeof document === 'undefined' ? null : browserIdFromCookies(document.cookie));
   const offers = arm === 'treatment' ? qualified : NO_OFFERS;
@@ -77,6 +82,11 @@ export function OffersRegion({ holdout }: { readonly holdout?: HoldoutConfig }) 
     for (const offer of qualified) offerEvents().report(offer.sessionKey, offer.ruleId, 'qualified');
     if (arm === 'treatment') for (const offer of shown) offerEvents().report(offer.sessionKey, offer.ruleId, 'shown');
   }, [arm, qualified, shown]);
+
+  // In every arm: bots are counted beside the experiment, not in it.
+  useEffect(() => {
+    if (bot !== null && botSession !== null) offerEvents().reportBot(botSession, bot);
+  }, [bot, botSession]);
 
   useEffect(() => {
     announced.current ??= loadAnnounced();

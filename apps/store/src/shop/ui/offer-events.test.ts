@@ -60,6 +60,37 @@ describe('createOfferEventReporter', () => {
     expect(sent).toHaveLength(3);
   });
 
+  it('reports a bot session once per session, and stops on an answer a retry cannot change', async () => {
+    const sent: string[] = [];
+    let status = 503;
+    const deps = {
+      fetch: async (_url: string, init: RequestInit) => {
+        sent.push(String(init.body));
+        return new Response(null, { status });
+      },
+      storage: memoryStorage(),
+    };
+    const reporter = createOfferEventReporter(deps);
+    reporter.reportBot('s1', 'implausible_pace');
+    await settle();
+    expect(sent).toEqual(['{"kind":"bot","reason":"implausible_pace"}']);
+    status = 200;
+    reporter.reportBot('s1', 'implausible_pace'); // the first failed: retried
+    await settle();
+    reporter.reportBot('s1', 'implausible_pace'); // acknowledged: not again, not after a reload either
+    createOfferEventReporter(deps).reportBot('s1', 'implausible_pace');
+    status = 400;
+    reporter.reportBot('s2', 'crawler_user_agent'); // refused for good
+    await settle();
+    reporter.reportBot('s2', 'crawler_user_agent');
+    await settle();
+    expect(sent).toEqual([
+      '{"kind":"bot","reason":"implausible_pace"}',
+      '{"kind":"bot","reason":"implausible_pace"}',
+      '{"kind":"bot","reason":"crawler_user_agent"}',
+    ]);
+  });
+
   it('never throws when the network or the storage fails', async () => {
     const reporter = createOfferEventReporter({
       fetch: async () => {
@@ -75,6 +106,7 @@ describe('createOfferEventReporter', () => {
       },
     });
     expect(() => reporter.report('s1', 'chat', 'shown')).not.toThrow();
+    expect(() => reporter.reportBot('s1', 'implausible_pace')).not.toThrow();
     await settle();
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The browser's side of the offers experiment: which arm this browser is in (feature-core's
  * `holdoutArm` over the tracker's domain_userid, the same function and key the server uses), and the
- * reports of offers that qualified, were shown or dismissed (`POST /api/offers/events`). Reports are
- * fire and forget: a failure is retried on the next render that reports, never shown to the shopper.
+ * reports of offers that qualified, were shown or dismissed, and of a session the feature worker took
+ * for a bot (`POST /api/offers/events`). Reports are fire and forget: a failure is retried on the
+ * next render that reports, never shown to the shopper.
  */
-import { type HoldoutArm, holdoutArm } from '@tandem/feature-core';
+import { type BotReason, type HoldoutArm, holdoutArm } from '@tandem/feature-core';
 import { parseSpIdCookie } from '../../server/snowplow-cookies';
 
 export type OfferEventKind = 'qualified' | 'shown' | 'dismissed';
@@ -45,6 +46,8 @@ export interface OfferEventReporterDeps {
 export interface OfferEventReporter {
   /** Reports `kind` of the rule once per tracker session (`sessionKey`); repeats are dropped here. */
   report(sessionKey: string, ruleId: string, kind: OfferEventKind): void;
+  /** Reports once per tracker session that the worker took it for a bot (`{kind: 'bot', reason}`). */
+  reportBot(sessionKey: string, reason: BotReason): void;
 }
 
 export function createOfferEventReporter(deps: OfferEventReporterDeps): OfferEventReporter {
@@ -69,25 +72,46 @@ export function createOfferEventReporter(deps: OfferEventReporterDeps): OfferEve
       // Worst case a report is sent again after a reload: the server counts it once anyway.
     }
   };
+  /**
+   * Sends `body` unless `key` was acknowledged or is in flight. `final(status)`: an answer that will
+   * not change on a retry, so the report is remembered as done.
+   */
+  const send = (key: string, body: Record<string, string>, what: string, final: (status: number) => boolean) => {
+    if (pending.has(key) || load().has(key)) return;
+    pending.add(key);
+    deps
+      .fetch('/api/offers/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        keepalive: true,
+      })
+      .then((response) => {
+        if (response.ok || final(response.status)) remember(key);
+        else deps.log?.(`${what}: HTTP ${response.status}`);
+      })
+      .catch((error: unknown) => deps.log?.(`${what}: ${String(error)}`))
+      .finally(() => pending.delete(key));
+  };
   return {
     report(sessionKey, ruleId, kind) {
-      const key = `${sessionKey}|${ruleId}|${kind}`;
-      if (pending.has(key) || load().has(key)) return;
-      pending.add(key);
-      deps
-        .fetch('/api/offers/events', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ ruleId, kind }),
-          keepalive: true,
-        })
-        .then((response) => {
-          // 409: the server holds this browser out; the report can never count, so stop sending it.
-          if (response.ok || response.status === 409) remember(key);
-          else deps.log?.(`offer event ${kind} of ${ruleId}: HTTP ${response.status}`);
-        })
-        .catch((error: unknown) => deps.log?.(`offer event ${kind} of ${ruleId}: ${String(error)}`))
-        .finally(() => pending.delete(key));
+      // 409: the server holds this browser out; the report can never count, so stop sending it.
+      send(
+        `${sessionKey}|${ruleId}|${kind}`,
+        { ruleId, kind },
+        `offer event ${kind} of ${ruleId}`,
+        (status) => status === 409,
+      );
+    },
+    reportBot(sessionKey, reason) {
+      // 400: the server does not take this reason from this request (a crawler reason from a browser
+      // whose request says otherwise): sending it again cannot change that.
+      send(
+        `${sessionKey}|bot|${reason}`,
+        { kind: 'bot', reason },
+        `bot report (${reason})`,
+        (status) => status === 400,
+      );
     },
   };
 }
