@@ -22,10 +22,13 @@ A Snowplow-compatible collector + enrich. Environment (defaults in brackets):
   KAFKA_BROKERS            [127.0.0.1:9092]
   ENRICHED_TOPIC, BAD_TOPIC [snowplow-enriched-good, snowplow-enriched-bad]
   GEO_DATABASE             a MaxMind .mmdb or an IP-range .csv [the demo table, outside production]
-  TRUSTED_PROXIES          comma-separated IPs/CIDRs whose X-Forwarded-For is believed [none]
+  TRUSTED_PROXIES          comma-separated IPs/CIDRs whose X-Forwarded-For is believed, for the client
+                           address of enrichment and of the rate limit [none; npm start: 127.0.0.1,
+                           the store's /t proxy]
   IP_ANONYMIZATION_OCTETS  0..3 trailing IPv4 octets replaced by x [0]
   COLLECTOR_MAX_BODY_BYTES [1000000]; larger bodies become size_violation bad rows
-  COLLECTOR_RATE_LIMIT     requests per second per client [200]
+  COLLECTOR_RATE_LIMIT     requests per second per client, bursts of twice that [200]; over it: 429
+                           with Retry-After, no Kafka write; counted on GET /metrics
   COLLECTOR_ALLOWED_ORIGINS comma-separated, production only [none]`;
 
 function env(name: string, fallback: string): string {
@@ -65,12 +68,15 @@ async function main(): Promise<void> {
     registry: createSchemaRegistry(),
     sink,
     geo,
-    trustedProxies: env('TRUSTED_PROXIES', '').split(',').filter(Boolean),
     ipAnonymizationOctets: intEnv('IP_ANONYMIZATION_OCTETS', 0, 0, 3) as 0 | 1 | 2 | 3,
     maxBodyBytes,
     version: VERSION,
   });
   const allowedOrigins = env('COLLECTOR_ALLOWED_ORIGINS', '').split(',').filter(Boolean);
+  const trustedProxies = env('TRUSTED_PROXIES', '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const server = await createCollectorServer({
     host: listen.hostname,
     port: Number(listen.port || 80),
@@ -78,17 +84,21 @@ async function main(): Promise<void> {
     maxBodyBytes,
     maxEventsPerPayload: 500,
     rateLimit: { perClientPerSecond: rate, burst: rate * 2 },
+    trustedProxies,
     production,
     ...(production ? { allowedOrigins } : {}),
     onError: (error) => console.error(`unexpected error: ${(error as Error)?.stack ?? String(error)}`),
+    log: (line) => console.log(line),
   });
-  console.log(`listening on ${server.url} (geo: ${geoPath ?? 'none'})`);
+  console.log(
+    `listening on ${server.url} (geo: ${geoPath ?? 'none'}; trusted proxies: ${trustedProxies.join(', ') || 'none'})`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: closing (${JSON.stringify(pipeline.stats())})`);
+    console.log(`${signal}: closing (${JSON.stringify({ ...pipeline.stats(), rateLimit: server.rateLimitStats() })})`);
     await server.close();
     await sink.close();
     process.exit(0);

@@ -15,7 +15,7 @@ import {
   trackerProtocolViolations,
 } from './badrows/badrows.js';
 import { type EnrichContext, enrichEvent } from './enrich/enrich.js';
-import { type GeoLookup, trustedProxyClientIp } from './enrich/geo.js';
+import type { GeoLookup } from './enrich/geo.js';
 import type { CollectorRequest } from './http/server.js';
 import type { SchemaRegistry } from './iglu/registry.js';
 import type { KafkaSink } from './sink/kafka-sink.js';
@@ -24,8 +24,6 @@ export interface PipelineOptions {
   registry: SchemaRegistry;
   sink: KafkaSink;
   geo: GeoLookup | null;
-  /** Proxies whose `X-Forwarded-For` is believed (IPs or IPv4 CIDRs); none by default. */
-  trustedProxies?: readonly string[];
   ipAnonymizationOctets?: 0 | 1 | 2 | 3;
   maxBodyBytes: number;
   version: string;
@@ -87,7 +85,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }),
       ];
     }
-    // Unreadable and rate-limited requests are both payloads the collector could not take as events.
+    // An unreadable payload (not JSON, not payload_data, an empty /i query).
     return [cpformatViolation({ message: `${problem.type}: ${problem.detail}`, raw: rawOf(request) })];
   }
 
@@ -107,14 +105,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }),
       );
     }
-    const ip =
-      request.ip === null
-        ? null
-        : trustedProxyClientIp(request.ip, request.headers.xForwardedFor, [...(options.trustedProxies ?? [])]);
     const context: EnrichContext = {
       collectorTimeMs: request.collectorTimeMs,
       etlTimeMs: now(),
-      ip,
+      // Decided once by the HTTP front (trustedProxyClientIp over TRUSTED_PROXIES), as its rate limit is.
+      ip: request.ip,
       userAgentHeader: request.headers.userAgent,
       networkUserId: request.networkUserId,
       anonymous: request.anonymous,

@@ -9,7 +9,6 @@ import {
   createCollectorServer,
   PIXEL_GIF,
   parsePayloadData,
-  RateLimiter,
   readSpCookie,
   TP2_PATH,
 } from './server.js';
@@ -314,37 +313,130 @@ describe('collector HTTP server', () => {
     });
   });
 
-  it('rate limits per client with a token bucket, answering 200 and handing on rate_limited', async () => {
+  it('over the rate limit: 429 with Retry-After and CORS, nothing handed to process; under it unaffected', async () => {
     let t = 1_000_000;
     const url = await start({ rateLimit: { perClientPerSecond: 2, burst: 3 }, now: () => t });
-    const statuses: number[] = [];
-    for (let i = 0; i < 5; i++)
-      statuses.push((await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event(i)]))).status);
-    expect(statuses).toEqual([200, 200, 200, 200, 200]);
-    expect(seen.map((r) => r.problem?.type ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'rate_limited', 'rate_limited']);
-    expect(seen[3]?.events).toBeNull();
-    expect(seen[3]?.rawBody).toBe(payload([event(3)]));
+    const answers: Answer[] = [];
+    for (let i = 0; i < 5; i++) answers.push(await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event(i)])));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429, 429]);
+    // Only the three accepted requests reached the pipeline: a refused one is never a Kafka write.
+    expect(seen.map((r) => r.events)).toEqual([[event(0)], [event(1)], [event(2)]]);
+    const refused = answers[3] as Answer;
+    expect(refused.headers['retry-after']).toBe('1'); // half a second until a token is back, rounded up
+    expect(refused.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(refused.headers['access-control-allow-credentials']).toBe('true');
+    expect(refused.headers['access-control-expose-headers']).toBe('Retry-After');
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    expect(refused.body.toString()).toBe('too many requests');
     const pixel = await send(url, 'GET', '/i?e=pv');
-    expect(pixel.body.equals(PIXEL_GIF)).toBe(true);
-    expect(seen[5]?.problem?.type).toBe('rate_limited');
+    expect(pixel.status).toBe(429);
     t += 1000; // two tokens back
-    await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event()]));
-    await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event()]));
-    await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event()]));
-    expect(seen.slice(6).map((r) => r.problem?.type ?? 'ok')).toEqual(['ok', 'ok', 'rate_limited']);
-    await send(url, 'GET', '/health');
-    expect(seen).toHaveLength(9);
+    const later: number[] = [];
+    for (let i = 0; i < 3; i++)
+      later.push((await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event(10 + i)]))).status);
+    expect(later).toEqual([200, 200, 429]);
+    expect((await send(url, 'GET', '/health')).status).toBe(200);
+    expect(seen.map((r) => r.events?.[0]?.eid)).toEqual([0, 1, 2, 10, 11].map((i) => event(i).eid));
   });
 
-  it('the token bucket keys clients apart and forgets idle ones', () => {
-    let t = 0;
-    const limiter = new RateLimiter(1, 2, () => t);
-    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([true, true, false]);
-    expect(limiter.take('b')).toBe(true);
-    t = 5000;
-    limiter.sweep();
-    expect(limiter.size).toBe(0);
-    expect(limiter.take('a')).toBe(true);
+  it('Retry-After is the whole seconds until a token is back', async () => {
+    let t = 5_000_000;
+    const url = await start({ rateLimit: { perClientPerSecond: 0.25, burst: 1 }, now: () => t });
+    expect((await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event()]))).status).toBe(200);
+    expect((await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event()]))).headers['retry-after']).toBe('4');
+    t += 2500;
+    expect((await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event()]))).headers['retry-after']).toBe('2');
+    t += 1500;
+    expect((await send(url, 'POST', TP2_PATH, JSON_HEADERS, payload([event()]))).status).toBe(200);
+  });
+
+  it('a refused body is discarded and the keep-alive connection still serves the next request', async () => {
+    const url = await start({ rateLimit: { perClientPerSecond: 0.001, burst: 1 } });
+    const { port } = new URL(url);
+    const body = payload([event()]);
+    const post = `POST ${TP2_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(post + post + post));
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if ((text.match(/HTTP\/1\.1 /g) ?? []).length === 3) socket.end();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 429', 'HTTP/1.1 429']);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('two clients behind a trusted proxy get a bucket each, keyed on the address trustedProxyClientIp decides', async () => {
+    const url = await start({
+      rateLimit: { perClientPerSecond: 0.001, burst: 1 },
+      trustedProxies: ['127.0.0.1'],
+      now: () => 1_000,
+    });
+    const from = (xff: string) =>
+      send(url, 'POST', TP2_PATH, { ...JSON_HEADERS, 'X-Forwarded-For': xff }, payload([event()]));
+    expect((await from('203.0.113.1')).status).toBe(200);
+    expect((await from('203.0.113.2')).status).toBe(200);
+    expect((await from('203.0.113.1')).status).toBe(429);
+    // A client cannot leave its bucket by sending its own X-Forwarded-For: the proxy appends what it saw,
+    // and the rightmost hop that is not a trusted proxy is the client.
+    expect((await from('198.51.100.7, 203.0.113.1')).status).toBe(429);
+    expect((await from('198.51.100.7, 203.0.113.2')).status).toBe(429);
+    // Enrichment gets the same address.
+    expect(seen.map((r) => [r.ip, r.remoteAddress])).toEqual([
+      ['203.0.113.1', '127.0.0.1'],
+      ['203.0.113.2', '127.0.0.1'],
+    ]);
+  });
+
+  it('X-Forwarded-For from a sender that is not a trusted proxy is ignored', async () => {
+    const url = await start({
+      rateLimit: { perClientPerSecond: 0.001, burst: 2 },
+      trustedProxies: ['10.0.0.1'],
+      now: () => 1_000,
+    });
+    const from = (xff: string) =>
+      send(url, 'POST', TP2_PATH, { ...JSON_HEADERS, 'X-Forwarded-For': xff }, payload([event()]));
+    expect((await from('203.0.113.1')).status).toBe(200);
+    expect((await from('203.0.113.2')).status).toBe(200);
+    expect((await from('203.0.113.3')).status).toBe(429); // one bucket: the socket's 127.0.0.1
+    expect(seen.map((r) => r.ip)).toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+
+  it('counts refusals on GET /metrics and logs a client at most once per interval, not per request', async () => {
+    let t = 1_000_000;
+    const lines: string[] = [];
+    const url = await start({
+      rateLimit: { perClientPerSecond: 0.001, burst: 1, logIntervalMs: 60_000 },
+      trustedProxies: ['127.0.0.1'],
+      now: () => t,
+      log: (line) => lines.push(line),
+    });
+    const from = (xff: string) =>
+      send(url, 'POST', TP2_PATH, { ...JSON_HEADERS, 'X-Forwarded-For': xff }, payload([event()]));
+    for (let i = 0; i < 6; i++) await from('203.0.113.1');
+    expect(lines).toEqual([expect.stringContaining('client 203.0.113.1 is over its rate')]);
+    t += 30_000;
+    await from('203.0.113.1');
+    expect(lines).toHaveLength(1);
+    await from('203.0.113.2');
+    await from('203.0.113.2');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('client 203.0.113.2 is over its rate');
+    t += 30_000;
+    await from('203.0.113.1');
+    expect(lines[2]).toBe('rate limit: client 203.0.113.1: 6 more requests answered 429 in the last 60 s');
+    const metrics = await send(url, 'GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const value = (name: string) => new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics.body.toString())?.[1];
+    expect(value('tandem_collector_rate_limited_requests_total')).toBe('8');
+    expect(value('tandem_collector_rate_limited_clients_total')).toBe('2');
+    expect(value('tandem_collector_rate_limited_clients')).toBe('2');
+    expect(server?.rateLimitStats()).toEqual({ refusedRequests: 8, refusedClients: 2, refusingClients: 2 });
+    expect(seen).toHaveLength(2);
   });
 
   it('unknown paths are 404 and wrong methods 405', async () => {

@@ -10,9 +10,19 @@
  *   `payload_data`, empty `/i` query) are answered 200, as Snowplow does, and handed to `process` with a
  *   `problem` so they become bad rows; only requests no tracker sends get an error status (unknown path
  *   404, wrong method 405).
- * - Rate limiting (a token bucket per client: the remote address, or the first `X-Forwarded-For` entry when
- *   `trustForwardedFor`) answers 200 too, since the tracker retries 429 forever: the body is read but not
- *   parsed, and `process` gets problem `rate_limited` (with at most `RATE_LIMITED_RAW_CHARS` of the body).
+ * - The client is the address `trustedProxyClientIp` decides (enrich/geo.ts: `X-Forwarded-For` believed only
+ *   from `trustedProxies`, rightmost hop that is not a trusted proxy), once per request: the rate limit keys
+ *   on it and `ip` hands it to enrichment, so both follow one rule.
+ * - Rate limiting (a token bucket per client, http/rate-limit.ts): a request over the limit is answered 429
+ *   with `Retry-After` (whole seconds until a token is back) and CORS headers, its body discarded unread,
+ *   and never reaches `process`: no Kafka write, no bad row, so a flood costs the collector little and
+ *   Kafka nothing. Refusals are counted on `GET /metrics` and logged per client at most once per
+ *   `logIntervalMs`. The browser tracker 4.10.x (`@snowplow/tracker-core` emitter) retries every status
+ *   but 400, 401, 403, 410 and 422: after a 429 the batch stays at the head of its queue (localStorage, up
+ *   to 1,000 events, the oldest dropped beyond) and is sent again at the next flush (the next tracked
+ *   event, the page being hidden, the next page load); it has no retry timer and ignores `Retry-After`.
+ *   So a refused shopper's events arrive late, not never, and a client that keeps sending keeps getting
+ *   cheap 429s.
  * - Events past `maxEventsPerPayload`, and entries of `data` that are not objects of strings, are not
  *   dropped silently: they go to `rejected` with a reason, so the pipeline writes one bad row each while the
  *   payload's other events go on (a payload of 10 with 1 bad gives 9 good and 1 bad).
@@ -20,10 +30,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { trustedProxyClientIp } from '../enrich/geo.js';
+import { RateLimiter, type RateLimitStats, RefusalLog, rateLimitMetrics, retryAfterSeconds } from './rate-limit.js';
 
 export const TP2_PATH = '/com.snowplowanalytics.snowplow/tp2';
 export const PIXEL_PATH = '/i';
 export const HEALTH_PATH = '/health';
+/** The collector's counters in the Prometheus text format (`/health` stays a bare `ok`, SNOWPLOW.md §2). */
+export const METRICS_PATH = '/metrics';
 export const ANONYMOUS_NETWORK_USER_ID = '00000000-0000-0000-0000-000000000000';
 export const COOKIE_NAME = 'sp';
 export const COOKIE_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
@@ -31,12 +45,12 @@ export const COOKIE_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 /** How much of an oversized body is kept in `rawBody` (the bad row keeps the start of the body). */
 export const OVERSIZED_RAW_BYTES = 16 * 1024;
-/** How much of a rate-limited body is kept in `rawBody`. */
-export const RATE_LIMITED_RAW_CHARS = 1024;
+/** How often, at most, one refused client gets a log line (default `rateLimit.logIntervalMs`). */
+export const RATE_LIMIT_LOG_INTERVAL_MS = 60_000;
 const PAYLOAD_DATA_PREFIX = 'iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export type CollectorProblemType = 'size_violation' | 'cpformat_violation' | 'rate_limited';
+export type CollectorProblemType = 'size_violation' | 'cpformat_violation';
 
 export interface CollectorProblem {
   type: CollectorProblemType;
@@ -62,13 +76,16 @@ export interface CollectorRequest {
   rejected: RejectedEvent[];
   /** Why the whole request is unusable; null for a readable payload. */
   problem: CollectorProblem | null;
-  /** The body as received (POST; bounded for oversized and rate-limited requests), or the query string (GET /i). */
+  /** The body as received (POST; bounded for oversized requests), or the query string (GET /i). */
   rawBody: string;
   /** When the request arrived (epoch ms). */
   collectorTimeMs: number;
-  /** The client IP (the remote address, without an IPv4-mapped prefix); null for anonymous tracking. */
+  /**
+   * The client's IP, without an IPv4-mapped prefix: the remote address, or the one `trustedProxyClientIp`
+   * takes from `X-Forwarded-For` when the remote address is a trusted proxy; null for anonymous tracking.
+   */
   ip: string | null;
-  /** The socket's remote address, always (for rate limiting and proxies). */
+  /** The socket's remote address, always (the proxy's, behind one). */
   remoteAddress: string | null;
   headers: {
     userAgent: string | null;
@@ -90,61 +107,34 @@ export interface CollectorServerOptions {
   process: (request: CollectorRequest) => Promise<void>;
   maxBodyBytes?: number;
   maxEventsPerPayload?: number;
-  rateLimit?: { perClientPerSecond: number; burst: number } | null;
+  /**
+   * A token bucket per client address: `perClientPerSecond` sustained, `burst` at once; a refused
+   * client is logged at most once per `logIntervalMs` (default `RATE_LIMIT_LOG_INTERVAL_MS`). Null: none.
+   */
+  rateLimit?: { perClientPerSecond: number; burst: number; logIntervalMs?: number } | null;
   /** Origins that get CORS headers in production; default `'any'` (outside production) or none (production). */
   allowedOrigins?: readonly string[] | 'any';
   /** `Domain=` of the `sp` cookie; none (host-only) when absent. */
   cookieDomain?: string;
   production?: boolean;
-  /** Rate-limit clients by the first `X-Forwarded-For` entry (behind a trusted proxy). Default false. */
-  trustForwardedFor?: boolean;
+  /**
+   * Proxies (IPs or IPv4 CIDRs) whose `X-Forwarded-For` is believed, for the rate limit and enrichment
+   * alike (`trustedProxyClientIp`); default none (every client is its socket address).
+   */
+  trustedProxies?: readonly string[];
   now?: () => number;
   /** Receives unexpected errors (handler failures); default: ignored. */
   onError?: (error: unknown) => void;
+  /** Receives operator log lines (rate-limit summaries); default: ignored. */
+  log?: (line: string) => void;
 }
 
 export interface CollectorServer {
   readonly url: string;
   readonly port: number;
+  /** The rate limit's counters (also on `GET /metrics`). */
+  rateLimitStats(): RateLimitStats;
   close(): Promise<void>;
-}
-
-/** A token bucket per client key, refilled lazily; idle buckets are swept. */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** Takes one token for `key`; false when the client is over its rate. */
-  take(key: string): boolean {
-    const t = this.now();
-    const bucket = this.buckets.get(key);
-    if (!bucket) {
-      this.buckets.set(key, { tokens: this.burst - 1, at: t });
-      return this.burst >= 1;
-    }
-    const elapsed = Math.max(0, t - bucket.at) / 1000;
-    bucket.tokens = Math.min(this.burst, bucket.tokens + elapsed * this.perSecond);
-    bucket.at = t;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
-  }
-
-  /** Forgets buckets that are full again. */
-  sweep(): void {
-    const t = this.now();
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + (Math.max(0, t - bucket.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
-    }
-  }
-
-  get size(): number {
-    return this.buckets.size;
-  }
 }
 
 function header(req: IncomingMessage, name: string): string | null {
@@ -314,6 +304,12 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
   const limiter = options.rateLimit
     ? new RateLimiter(options.rateLimit.perClientPerSecond, options.rateLimit.burst, now)
     : null;
+  const refusals = new RefusalLog(
+    options.rateLimit?.logIntervalMs ?? RATE_LIMIT_LOG_INTERVAL_MS,
+    now,
+    options.log ?? (() => {}),
+  );
+  const trustedProxies = [...(options.trustedProxies ?? [])];
   const onError = options.onError ?? (() => {});
 
   const originAllowed = (origin: string | null): origin is string =>
@@ -345,14 +341,39 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
   const text = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) =>
     send(res, status, { 'Content-Type': 'text/plain; charset=UTF-8', ...headers }, body);
 
+  /**
+   * Answers 429 to a client over its rate, after discarding the body (answering first would leave it on a
+   * keep-alive connection); past `maxBodyBytes` the connection is closed instead of read on.
+   */
+  const refuse = async (req: IncomingMessage, res: ServerResponse, client: string, waitMs: number) => {
+    refusals.refused(client);
+    const complete = await drain(req, maxBodyBytes);
+    if (!complete) {
+      if (req.destroyed) return;
+      res.once('finish', () => req.socket.destroy());
+      res.setHeader('Connection', 'close');
+    }
+    const cors = corsHeaders(req);
+    // The tracker only needs the status (readable with Allow-Origin); a page's own code may want the wait.
+    if ('Access-Control-Allow-Origin' in cors) cors['Access-Control-Expose-Headers'] = 'Retry-After';
+    text(res, 429, 'too many requests', {
+      ...cors,
+      'Retry-After': String(retryAfterSeconds(waitMs)),
+      'Cache-Control': 'no-store',
+    });
+  };
+
   const collect = async (req: IncomingMessage, res: ServerResponse, path: 'tp2' | 'i', query: string) => {
     const collectorTimeMs = now();
     const remoteAddress = normaliseIp(req.socket.remoteAddress);
     const anonymous = header(req, 'sp-anonymous')?.trim() === '*';
     const xForwardedFor = header(req, 'x-forwarded-for');
-    const clientKey =
-      (options.trustForwardedFor ? xForwardedFor?.split(',')[0]?.trim() : undefined) || remoteAddress || 'unknown';
-    const limited = limiter ? !limiter.take(clientKey) : false;
+    const clientIp = trustedProxyClientIp(remoteAddress, xForwardedFor, trustedProxies);
+    if (limiter) {
+      const client = clientIp ?? 'unknown';
+      const waitMs = limiter.take(client);
+      if (waitMs > 0) return refuse(req, res, client, waitMs);
+    }
 
     let rawBody = '';
     let events: Record<string, string>[] | null = null;
@@ -361,16 +382,10 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
     let closeConnection = false;
 
     if (path === 'tp2') {
-      const read = await readBody(
-        req,
-        limited ? Math.min(maxBodyBytes, RATE_LIMITED_RAW_CHARS * 4) : maxBodyBytes,
-        hardCap,
-      );
+      const read = await readBody(req, maxBodyBytes, hardCap);
       if (read.aborted && !read.oversized && req.destroyed) return; // the client went away mid-body
       closeConnection = read.aborted;
-      if (limited) {
-        rawBody = read.body.toString('utf8').slice(0, RATE_LIMITED_RAW_CHARS);
-      } else if (read.oversized) {
+      if (read.oversized) {
         rawBody = read.body.toString('utf8');
         problem = {
           type: 'size_violation',
@@ -385,19 +400,12 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
       }
     } else {
       rawBody = query;
-      if (!limited) {
-        if (query.length === 0) problem = { type: 'cpformat_violation', detail: 'GET /i without a query string' };
-        else {
-          const event: Record<string, string> = {};
-          for (const [k, v] of new URLSearchParams(query)) if (!(k in event)) event[k] = v;
-          events = [event];
-        }
+      if (query.length === 0) problem = { type: 'cpformat_violation', detail: 'GET /i without a query string' };
+      else {
+        const event: Record<string, string> = {};
+        for (const [k, v] of new URLSearchParams(query)) if (!(k in event)) event[k] = v;
+        events = [event];
       }
-    }
-    if (limited) {
-      events = null;
-      rejected = [];
-      problem = { type: 'rate_limited', detail: `client ${clientKey.slice(0, 64)} is over its rate limit` };
     }
 
     const existing = readSpCookie(header(req, 'cookie'));
@@ -408,7 +416,7 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
       problem,
       rawBody,
       collectorTimeMs,
-      ip: anonymous ? null : remoteAddress,
+      ip: anonymous ? null : clientIp,
       remoteAddress,
       headers: {
         userAgent: header(req, 'user-agent'),
@@ -489,6 +497,17 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
       else text(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
       return;
     }
+    if (pathname === METRICS_PATH) {
+      if (method === 'GET' || method === 'HEAD') {
+        send(
+          res,
+          200,
+          { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' },
+          rateLimitMetrics(refusals.stats()),
+        );
+      } else text(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+      return;
+    }
     if (pathname === TP2_PATH) {
       if (method === 'POST') return collect(req, res, 'tp2', query);
       text(res, 405, 'method not allowed', { Allow: 'POST, OPTIONS' });
@@ -519,7 +538,12 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
     else socket.destroy();
   });
 
-  const sweeper = limiter ? setInterval(() => limiter.sweep(), 10_000) : null;
+  const sweeper = limiter
+    ? setInterval(() => {
+        limiter.sweep();
+        refusals.sweep();
+      }, 10_000)
+    : null;
   sweeper?.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -534,6 +558,7 @@ export async function createCollectorServer(options: CollectorServerOptions): Pr
   return {
     url: `http://${host}:${address.port}`,
     port: address.port,
+    rateLimitStats: () => refusals.stats(),
     close: () =>
       new Promise<void>((resolve) => {
         if (sweeper) clearInterval(sweeper);
