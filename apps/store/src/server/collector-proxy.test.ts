@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectorCookie,
   downstreamResponseHeaders,
+  forwardedFor,
+  MAX_FORWARDED_HOPS,
   proxyToCollector,
   rewriteSetCookie,
   upstreamRequestHeaders,
@@ -49,6 +51,20 @@ describe('collector proxy: pure parts', () => {
       'x-forwarded-host': 'shop.example',
       'x-forwarded-proto': 'https',
     });
+  });
+
+  it('passes X-Forwarded-For on with the address the store saw last, whatever a client wrote in front', () => {
+    // What Next.js hands the route: the socket's peer when the request came without the header.
+    expect(forwardedFor('127.0.0.1')).toBe('127.0.0.1');
+    // A client's own hops stay in front of the peer the store (or its reverse proxy) appended.
+    expect(forwardedFor(' 198.51.100.7 ,, 203.0.113.5 ')).toBe('198.51.100.7, 203.0.113.5');
+    expect(forwardedFor(null)).toBeNull();
+    expect(forwardedFor(' , ')).toBeNull();
+    // A long forged chain cannot push the store's hop out: the rightmost hops are kept.
+    const forged = Array.from({ length: 100 }, (_, i) => `10.0.${i}.1`);
+    const kept = forwardedFor([...forged, '203.0.113.5'].join(','))?.split(', ') ?? [];
+    expect(kept).toHaveLength(MAX_FORWARDED_HOPS);
+    expect(kept.at(-1)).toBe('203.0.113.5');
   });
 
   it('passes every Set-Cookie back, rebound to the store origin, and drops Content-Encoding', () => {
@@ -132,6 +148,16 @@ describe('collector proxy: against a real HTTP server', () => {
     expect(forwarded?.headers.cookie).toBe('sp=nuid-1');
     expect(forwarded?.headers['content-type']).toBe('application/json; charset=UTF-8');
     expect(forwarded?.headers['x-forwarded-host']).toBe('127.0.0.1:3000');
+    expect(forwarded?.headers['x-forwarded-for']).toBeUndefined();
+  });
+
+  it("sends the collector the shopper's address as the last X-Forwarded-For hop", async () => {
+    const request = new Request('http://127.0.0.1:3000/t/i?e=pv', {
+      headers: { 'x-forwarded-for': '198.51.100.7,  203.0.113.5' },
+    });
+    await proxyToCollector(request, ['i'], { collectorUrl });
+    // The collector connection comes from the store (127.0.0.1, trusted), so this header decides the client.
+    expect(seen.at(-1)?.headers['x-forwarded-for']).toBe('198.51.100.7, 203.0.113.5');
   });
 
   it('forwards GET /i with its query and no body', async () => {

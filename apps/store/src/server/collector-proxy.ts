@@ -5,7 +5,9 @@
  * Forwarded as is: method, path below `/t`, query, body, the tracker's headers (Content-Type,
  * SP-Anonymous, User-Agent, ...) and the collector's answer, including its `sp` Set-Cookie. Only the
  * `sp` cookie goes upstream: the shop's own cookies (cart, session) are none of the collector's
- * business. Works on standard `Request`/`Response`, so it is tested without Next.
+ * business. X-Forwarded-For names the shopper (see `forwardedFor`), so the collector, which trusts the
+ * store (TRUSTED_PROXIES), rate-limits and geolocates each shopper rather than the store. Works on
+ * standard `Request`/`Response`, so it is tested without Next.
  */
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ones fetch sets. */
@@ -25,6 +27,9 @@ const HOP_BY_HOP = new Set([
 
 /** The collector's network user id cookie (SNOWPLOW.md §2). */
 export const COLLECTOR_COOKIE = 'sp';
+
+/** At most this many X-Forwarded-For hops go upstream (the rightmost: the collector reads from the right). */
+export const MAX_FORWARDED_HOPS = 16;
 
 export interface CollectorProxyOptions {
   /** The collector's base URL, e.g. `http://127.0.0.1:9090`. */
@@ -56,18 +61,46 @@ export function collectorCookie(cookieHeader: string | null): string | null {
 }
 
 /**
+ * The X-Forwarded-For the collector gets: the chain the store received, whose last hop is the address
+ * the store saw the request come from; null when there is none.
+ *
+ * Next.js gives a route handler no socket address. Its server records the peer itself, as
+ * X-Forwarded-For, when a request comes without one (Next.js 16, `base-server.js`:
+ * `req.headers['x-forwarded-for'] ??= socket.remoteAddress`), and a reverse proxy in front of the store
+ * appends its own peer. Either way the chain already ends with the store's view of the shopper, so it
+ * goes on as received (hops trimmed, empty ones dropped, the rightmost `MAX_FORWARDED_HOPS` kept). The
+ * collector believes it from the store only and takes the rightmost hop that is not a trusted proxy, so
+ * hops a client writes in front of it change nothing. What no route handler can undo: a client that
+ * reaches `next start` itself and sends its own X-Forwarded-For, which Next.js keeps (`??=`), picks
+ * its address. Hence the store runs behind a proxy that sets the header, or on loopback (`npm start`).
+ */
+export function forwardedFor(received: string | null): string | null {
+  if (received === null) return null;
+  const hops = received
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
+  return hops.length === 0 ? null : hops.slice(-MAX_FORWARDED_HOPS).join(', ');
+}
+
+/**
  * Request headers for the collector: the browser's, without hop-by-hop ones, without compression
- * (the answer is passed on decoded), with only the `sp` cookie, and with X-Forwarded-Host/-Proto
- * naming the store as the browser saw it.
+ * (the answer is passed on decoded), with only the `sp` cookie, X-Forwarded-For ending with the
+ * shopper's address (`forwardedFor`), and X-Forwarded-Host/-Proto naming the store as the browser
+ * saw it.
  */
 export function upstreamRequestHeaders(incoming: Headers, storeUrl: URL): Headers {
   const headers = new Headers();
   for (const [name, value] of incoming) {
-    if (HOP_BY_HOP.has(name) || name === 'cookie' || name === 'accept-encoding') continue;
+    if (HOP_BY_HOP.has(name) || name === 'cookie' || name === 'accept-encoding' || name === 'x-forwarded-for') {
+      continue;
+    }
     headers.set(name, value);
   }
   const cookie = collectorCookie(incoming.get('cookie'));
   if (cookie !== null) headers.set('cookie', cookie);
+  const chain = forwardedFor(incoming.get('x-forwarded-for'));
+  if (chain !== null) headers.set('x-forwarded-for', chain);
   if (!headers.has('x-forwarded-host')) headers.set('x-forwarded-host', incoming.get('host') ?? storeUrl.host);
   if (!headers.has('x-forwarded-proto')) headers.set('x-forwarded-proto', storeUrl.protocol.replace(':', ''));
   return headers;

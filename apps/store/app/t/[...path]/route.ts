@@ -1,6 +1,8 @@
 /**
  * The first-party collector path: everything under `/t/` goes to COLLECTOR_URL (see
  * src/server/collector-proxy.ts), e.g. `/t/com.snowplowanalytics.snowplow/tp2` and `/t/i?...`.
+ * The request carries no socket address here; Next.js has put the peer's address in X-Forwarded-For
+ * when the request came without one, and the proxy passes that chain on (`forwardedFor`).
  */
 import { STORE_ENV_DEFAULTS } from '../../../src/config';
 import { proxyToCollector } from '../../../src/server/collector-proxy';
