@@ -128,6 +128,9 @@ const APPS: readonly AppSpec[] = [
     url: process.env.COLLECTOR_URL ?? 'http://127.0.0.1:9090',
     note: 'Snowplow-compatible collector + enrich',
     readyLine: /listening on/,
+    // The store's /t proxy reaches the collector from loopback and names the shopper in X-Forwarded-For:
+    // trusting it gives each shopper their own rate-limit bucket and geo (apps/collector/README.md).
+    env: { TRUSTED_PROXIES: process.env.TRUSTED_PROXIES ?? '127.0.0.1' },
   },
   {
     name: 'aggregator',
