@@ -107,7 +107,7 @@ export function createReconcileMetrics(registry: Registry) {
   return {
     digests: new Counter({
       name: 'tandem_digests_total',
-      help: 'Client digests read, by outcome (agree, drift, skipped: definition skew, stale, bad, no_server_state)',
+      help: 'Client digests read, by outcome (agree, drift, skipped: definition skew, stale, bad, no_server_state, erased)',
       labelNames: ['outcome'] as const,
       registers,
     }),

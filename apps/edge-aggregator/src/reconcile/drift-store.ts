@@ -20,6 +20,7 @@ import {
   SHOPPER_HISTORY,
 } from '@tandem/infra/drift-keys';
 import { type LaneLayout, laneSnapshotKey, layoutKey, parseLaneLayout } from '@tandem/infra/lane-state';
+import { createErasureWatch, type ErasureWatch } from '../erasure.js';
 import { luaScript, type RedisTransport } from '../redis/transport.js';
 
 /**
@@ -70,6 +71,11 @@ export interface DriftStore {
   record(record: DriftRecord, increments: readonly (readonly [string, number])[]): Promise<void>;
   /** Tells the dashboard the reconciler is alive and how many digests wait. */
   heartbeat(nowMs: number, pending: number): Promise<void>;
+  /**
+   * The erasure registry, read through the aggregator's own watch (one GET of its version per
+   * refresh): digests of erased shoppers are dropped (docs/decisions/0008-erasure.md).
+   */
+  readonly erasures: ErasureWatch;
 }
 
 export interface DriftStoreOptions {
@@ -96,6 +102,7 @@ export function createDriftStore(transport: RedisTransport, options: DriftStoreO
   }
 
   return {
+    erasures: createErasureWatch(transport),
     async readLanes(userKey, sessionKey) {
       const current = await layout();
       if (current === null)

@@ -4,12 +4,24 @@
  * the events it covers (from the aggregator's lane snapshots), and records the drift in Redis and on
  * the drift topic. It never writes features: the aggregator stays the only authority, and a slow or
  * failing reconciler cannot hold up the feature writer's partitions (docs/decisions/0007).
+ *
+ * It obeys the erasure registry like the aggregator's lanes (docs/decisions/0008-erasure.md): no
+ * drift is computed from a digest that may count an erased shopper's events, and log lines name
+ * shoppers by pseudonyms only (docs/privacy.md).
  */
 import { randomUUID } from 'node:crypto';
-import { buildDriftRecord, compareDigest, driftCounterIncrements, serverSideForDigest } from '@tandem/feature-core';
+import {
+  buildDriftRecord,
+  compareDigest,
+  coverageStartMs,
+  driftCounterIncrements,
+  serverSideForDigest,
+} from '@tandem/feature-core';
 import { type EnrichedDigest, readEnrichedLine } from '@tandem/feature-core/enriched';
+import { type ErasureRegistry, isErasedEvent, shopperErasedAt } from '@tandem/infra/erasure';
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { AggregatorConfig } from '../config.js';
+import { ERASURE_POLL_MS, logPseudonym } from '../erasure.js';
 import type { Log } from '../log.js';
 import type { ReconcileMetrics } from '../metrics.js';
 import type { DriftStore } from './drift-store.js';
@@ -23,6 +35,11 @@ const COMMIT_EVERY_MS = 5_000;
 const HEARTBEAT_EVERY_MS = 5_000;
 /** Digests compared per round: each is two reads and one write. */
 const ROUND_LIMIT = 50;
+/**
+ * No digest is compared on a registry older than this (Redis unreachable): an erasure the reconciler
+ * has not seen could let an erased shopper's digest through. Comparisons wait and retry instead.
+ */
+const ERASURES_STALE_MS = 5 * ERASURE_POLL_MS;
 
 interface QueuedDigest {
   readonly read: EnrichedDigest;
@@ -57,6 +74,32 @@ export async function startReconciler(deps: ReconcilerDeps): Promise<Reconciler>
   const { config, settings, store, metrics, log } = deps;
   const now = deps.now ?? Date.now;
   const group = `${config.consumerGroup}-reconcile`;
+  // The registry before any digest is read (and before connecting to Kafka, so a failure leaves
+  // nothing open), then every ERASURE_POLL_MS, as the aggregator does.
+  await store.erasures.refresh();
+  let erasuresReadAtMs = now();
+  let erasuresFailing = false;
+  let erasuresReading = false;
+  async function refreshErasures(): Promise<void> {
+    if (erasuresReading) return;
+    erasuresReading = true;
+    try {
+      await store.erasures.refresh();
+      erasuresReadAtMs = now();
+      erasuresFailing = false;
+    } catch (error) {
+      if (!erasuresFailing) log.warn('erasure registry not read; will retry', { error: String(error) });
+      erasuresFailing = true;
+    } finally {
+      erasuresReading = false;
+    }
+  }
+  function currentErasures(): ErasureRegistry {
+    const ageMs = now() - erasuresReadAtMs;
+    if (ageMs > ERASURES_STALE_MS) throw new Error(`the erasure registry was last read ${ageMs} ms ago`);
+    return store.erasures.registry;
+  }
+
   const kafka = new Kafka({
     clientId: `tandem-reconciler-${randomUUID().slice(0, 8)}`,
     brokers: config.brokers,
@@ -80,7 +123,6 @@ export async function startReconciler(deps: ReconcilerDeps): Promise<Reconciler>
   // From the beginning for a new group: the identity memory learns the sessions, and digests older
   // than RECONCILE_MAX_AGE_MS are counted as stale rather than compared with lanes that moved on.
   await consumer.subscribe({ topics: [config.enrichedTopic], fromBeginning: true });
-
   const identities = createIdentityMemory();
   const queue = createSettleQueue<QueuedDigest>({ settleMs: settings.settleMs, maxWaitMs: settings.maxWaitMs });
   /** Per partition: the next offset to read. Commits stay below any digest still waiting. */
@@ -115,6 +157,13 @@ export async function startReconciler(deps: ReconcilerDeps): Promise<Reconciler>
   async function compareOne(waiting: Waiting<QueuedDigest>): Promise<void> {
     const { read } = waiting.item;
     const digest = read.digest;
+    const erasures = currentErasures();
+    // Every event a digest covers precedes it: one received at or before its shopper's erasure
+    // counts erased events only (the registry's rule, applied to the digest as to any event).
+    if (isErasedEvent(erasures, { userKey: digest.u, sessionKey: digest.s, eventTimeMs: read.collectorMs })) {
+      metrics.digests.inc({ outcome: 'erased' });
+      return;
+    }
     const lanes = await store.readLanes(digest.u, digest.s);
     if (!lanes.ok) {
       if (queue.retry(waiting, now())) return;
@@ -127,6 +176,21 @@ export async function startReconciler(deps: ReconcilerDeps): Promise<Reconciler>
     const cut = serverSideForDigest(digest, lanes.lanes, { clockOffsetMs });
     // A lost last event never arrives; a late one does: wait for it until the wait is over.
     if (!cut.lastEventFound && queue.retry(waiting, now())) return;
+    // A digest after an erasure that its coverage (up to 24 h back) reaches past may still count
+    // erased events: a browser open during the erasure learns of it only at its next state fetch.
+    // The server's lanes never hold an erased event, so a digest covering exactly their events is
+    // safe to compare; any other is dropped, never recorded.
+    const erasedAtMs = shopperErasedAt(erasures, digest.u, digest.s);
+    const digestServerMs =
+      clockOffsetMs === undefined ? Math.min(digest.t, read.collectorMs) : digest.t - clockOffsetMs;
+    if (
+      erasedAtMs !== null &&
+      erasedAtMs >= coverageStartMs(digestServerMs) &&
+      (digest.h !== cut.side.eventSetHash || digest.n !== cut.side.eventCount)
+    ) {
+      metrics.digests.inc({ outcome: 'erased' });
+      return;
+    }
     const comparison = compareDigest(digest, cut.side, {
       identityChanged: identities.changed(digest.s),
       ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
@@ -151,8 +215,8 @@ export async function startReconciler(deps: ReconcilerDeps): Promise<Reconciler>
     for (const field of comparison.fields) metrics.fieldsCompared.inc({ outcome: field.outcome });
     if (!comparison.allMatch) {
       log.info('drift', {
-        shopper: digest.u,
-        session: digest.s,
+        shopper: logPseudonym('user', digest.u),
+        session: logPseudonym('session', digest.s),
         cause: comparison.cause,
         differing: record.differing,
         events: { browser: digest.n, server: cut.side.eventCount },
@@ -195,6 +259,7 @@ export async function startReconciler(deps: ReconcilerDeps): Promise<Reconciler>
     setInterval(() => {
       store.heartbeat(now(), queue.size).catch(() => {});
     }, HEARTBEAT_EVERY_MS),
+    setInterval(() => void refreshErasures(), ERASURE_POLL_MS),
   ];
 
   await consumer.run({
