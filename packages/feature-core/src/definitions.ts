@@ -8,11 +8,14 @@
  * Tandem's own.
  */
 import { divideHalfEven, type RawValues, type ValueType } from './canonical.js';
+import { OVERFLOW, type OverflowName } from './engine/config.js';
 import type { SeenEvents } from './engine/seen-events.js';
 import type { SessionLane } from './engine/session-lane.js';
 import { geoSummary } from './engine/session-lane.js';
-import { OVERFLOW, type OverflowName, type WindowView } from './engine/user-lane.js';
+// Types only: the user lane reads TALLIED_ATTRIBUTES from here, so no value may come back.
+import type { TallyStat, WindowView } from './engine/user-lane.js';
 import { WINDOW_IDS, type WindowId } from './engine/windows.js';
+import type { Product } from './event.js';
 
 export type FeatureOrigin = 'accelerator' | 'documented' | 'tandem';
 
@@ -33,10 +36,18 @@ interface DefinitionBase<T extends ValueType> {
   readonly overflowsWith: readonly OverflowName[];
 }
 
+/** A string attribute of a product entity that a user lane can tally per window (`mostViewed`). */
+export type ProductAttribute = Extract<keyof Product, 'brand' | 'name' | 'category'>;
+
 /** A rolling feature: one value per window, key `user:{u}:{name}_{window}`. */
 export interface RollingFeature<T extends ValueType = ValueType> extends DefinitionBase<T> {
   readonly lane: 'user';
   readonly windows: readonly WindowId[];
+  /**
+   * The product attribute this feature tallies, if any: the user lane then keeps, per window, views
+   * per value of that attribute (`WindowView.tallies`). Part of the definition version.
+   */
+  readonly tally?: ProductAttribute;
   readonly compute: (view: WindowView) => RawValues[T] | null;
 }
 
@@ -95,24 +106,51 @@ function orderTotals(view: WindowView): { count: number; revenue: number; priced
   return { count: view.orders.size, revenue, priced };
 }
 
-/** Most frequent category; a tie goes to the category with the latest event by (time, event id). */
-function topCategory(view: WindowView): string | null {
+/**
+ * The value with the most views; a tie goes to the value whose latest view is latest by (event time,
+ * event id), so the answer never depends on map order. Null for an empty map.
+ */
+export function mostViewedValue(stats: ReadonlyMap<string, TallyStat> | undefined): string | null {
   let best: string | null = null;
   let bestViews = 0;
   let bestT = -1;
   let bestId = '';
-  for (const [category, stat] of view.categories) {
+  for (const [value, stat] of stats ?? []) {
     if (
       stat.views > bestViews ||
       (stat.views === bestViews && (stat.lastT > bestT || (stat.lastT === bestT && stat.lastId > bestId)))
     ) {
-      best = category;
+      best = value;
       bestViews = stat.views;
       bestT = stat.lastT;
       bestId = stat.lastId;
     }
   }
   return best;
+}
+
+/**
+ * A "most viewed {attribute}" feature: the value of a product attribute with the most product views
+ * in the window (every view counts, not distinct products), a tie to the latest view by (event time,
+ * event id); views whose product lacks the attribute (absent or "") count nowhere, and a window with
+ * none has no value (key absent, read as null). Declaring one is all it takes: the user lane tallies
+ * every attribute some definition names, in facts, tiles and the wire format.
+ */
+export function mostViewed(def: {
+  readonly name: string;
+  readonly attribute: ProductAttribute;
+  readonly meaning: string;
+  readonly origin: FeatureOrigin;
+}): RollingFeature {
+  const { attribute, ...rest } = def;
+  return rolling({
+    ...rest,
+    type: 'string',
+    emptyValue: null,
+    overflowsWith: ['tallies'],
+    tally: attribute,
+    compute: (v) => mostViewedValue(v.tallies[TALLIED_ATTRIBUTES.indexOf(attribute)]),
+  });
 }
 
 function countsByKey(map: ReadonlyMap<string, { views: number }>): Record<string, number> | null {
@@ -169,7 +207,7 @@ export const ROLLING_FEATURES: readonly RollingFeature[] = [
       'Most frequent category (list names of list views and categories of product views); ties go to the latest.',
     origin: 'accelerator',
     overflowsWith: ['categories'],
-    compute: topCategory,
+    compute: (v) => mostViewedValue(v.categories),
   }),
   rolling({
     name: 'unique_categories',
@@ -267,6 +305,14 @@ export const ROLLING_FEATURES: readonly RollingFeature[] = [
     origin: 'documented',
     compute: (v) => v.productViews,
   }),
+];
+
+/**
+ * Every product attribute some rolling feature tallies, in definition order: what the user lane keeps
+ * of each product view beyond id, category and price (`WindowView.tallies` is indexed like this).
+ */
+export const TALLIED_ATTRIBUTES: readonly ProductAttribute[] = [
+  ...new Set(ROLLING_FEATURES.flatMap((def) => (def.tally === undefined ? [] : [def.tally]))),
 ];
 
 export const USER_FEATURES: readonly UserFeature[] = [

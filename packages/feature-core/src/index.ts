@@ -43,10 +43,13 @@ export {
 export {
   FEATURE_DEFINITIONS,
   type FeatureDefinition,
+  mostViewedValue,
+  type ProductAttribute,
   ROLLING_FEATURES,
   type RollingFeature,
   SESSION_FEATURES,
   type SessionFeature,
+  TALLIED_ATTRIBUTES,
   USER_FEATURES,
   type UserFeature,
 } from './definitions.js';

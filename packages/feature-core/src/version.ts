@@ -29,6 +29,8 @@ export function definitionDescription(config: EngineConfig = DEFAULT_CONFIG): st
       windows: def.lane === 'user' ? [...def.windows] : def.lane === 'user-unwindowed' ? [def.window] : [],
       compared: def.compared,
       overflowsWith: [...def.overflowsWith],
+      // Which product attribute the lane tallies for it: it shapes facts, tiles and the wire format.
+      tally: def.lane === 'user' ? (def.tally ?? null) : null,
     })),
   };
   return canonicalJson(description);

@@ -22,7 +22,7 @@ describe('wire format', () => {
     const header = JSON.parse(serializeUserLane(user));
     expect(header).toMatchObject({
       format: 'tandem.user-lane',
-      schema: 1,
+      schema: 2,
       definition: definitionVersion(),
       userKey: 'u1',
     });
@@ -43,6 +43,15 @@ describe('wire format', () => {
     expect(deserializeUserLane(tampered)).toMatchObject({ ok: false, reason: 'version_mismatch' });
   });
 
+  it('refuses a schema 1 state (facts and tiles without tallies), even under the current definition version', () => {
+    const { user } = laneWithEvents();
+    if (!user) throw new Error('lane missing');
+    const current = JSON.parse(serializeUserLane(user));
+    // Schema 1 facts had six fields and no tallied attributes: read as is, tallies would be lost.
+    const schema1 = { ...current, schema: 1, facts: current.facts.map((f: unknown[]) => f.slice(0, 6)) };
+    expect(deserializeUserLane(JSON.stringify(schema1))).toMatchObject({ ok: false, reason: 'version_mismatch' });
+  });
+
   it('answers malformed states with a result, never a throw', () => {
     const { user, session } = laneWithEvents();
     if (!user || !session) throw new Error('lanes missing');
@@ -52,7 +61,9 @@ describe('wire format', () => {
       '[]',
       JSON.stringify({ ...good, windows: 'x' }),
       JSON.stringify({ ...good, ids: [] }),
-      JSON.stringify({ ...good, facts: [[1, 0, 99, '', '', -1]] }),
+      JSON.stringify({ ...good, facts: [[1, 0, 99, '', '', -1, null]] }),
+      JSON.stringify({ ...good, facts: [[1, 0, 0, 'p1', 'Shoes', 100, ['Acme', 'extra']]] }),
+      JSON.stringify({ ...good, facts: [[1, 0, 0, 'p1', 'Shoes', 100, [7]]] }),
       JSON.stringify({ ...good, seen: [1, 0, 0, 0] }),
     ]) {
       const result = deserializeUserLane(broken);

@@ -5,6 +5,7 @@
  * from events) instead of misreading. Event ids are interned in a table, since most appear twice.
  */
 
+import { TALLIED_ATTRIBUTES } from './definitions.js';
 import { parseJson } from './encoding.js';
 import type { EngineConfig } from './engine/config.js';
 import { LIMITS } from './engine/config.js';
@@ -17,8 +18,11 @@ import { definitionVersion } from './version.js';
 
 export const USER_LANE_FORMAT = 'tandem.user-lane';
 export const SESSION_LANE_FORMAT = 'tandem.session-lane';
-/** Bump when the layout below changes. */
-export const WIRE_SCHEMA_VERSION = 1;
+/**
+ * Bump when the layout below changes. 2: facts carry the tallied product attributes (index 6) and
+ * tiles the tallies (index 15); a schema 1 state is refused (`version_mismatch`) and rebuilt.
+ */
+export const WIRE_SCHEMA_VERSION = 2;
 
 /** Interns event ids: each distinct id is written once and referenced by its index. */
 function createIdTable() {
@@ -72,6 +76,8 @@ function encodeTile(tile: Tile, ref: (id: string) => number): Wire {
     tile.txnT < 0 ? -1 : ref(tile.txnId),
     [...(tile.orders ?? [])].map(([key, o]) => [key, o.t, ref(o.id), o.revenue]),
     tile.overflow,
+    // Per tallied attribute, in TALLIED_ATTRIBUTES order (the definition version pins that order).
+    (tile.tallies ?? []).map((tally) => [...(tally ?? [])].map(([key, s]) => [key, s.views, s.lastT, ref(s.lastId)])),
   ];
 }
 
@@ -88,7 +94,15 @@ export function serializeUserLane(lane: UserLane, config?: EngineConfig): string
     latestEventMs: lane.latestEventMs,
     prunedBelow: Number.isFinite(lane.prunedBelow) ? lane.prunedBelow : null,
     overflow: lane.overflow,
-    facts: lane.facts.map((f) => [f.t, table.ref(f.id), FACT_KINDS.indexOf(f.kind), f.key, f.category, f.money]),
+    facts: lane.facts.map((f) => [
+      f.t,
+      table.ref(f.id),
+      FACT_KINDS.indexOf(f.kind),
+      f.key,
+      f.category,
+      f.money,
+      f.attrs,
+    ]),
     windows,
     seen: encodeSeen(lane.seen, table.ref),
     ids: table.ids,
@@ -158,6 +172,14 @@ function decodeIds(value: unknown): (i: unknown) => string {
   };
 }
 
+/** A fact's tallied attributes: null, or one string-or-null per tallied attribute. */
+function decodeAttrs(value: unknown): (string | null)[] | null {
+  if (value === null) return null;
+  const attrs = arr(value);
+  if (attrs.length !== TALLIED_ATTRIBUTES.length) throw new WireShapeError('wrong number of fact attributes');
+  return attrs.map((a) => (a === null ? null : str(a)));
+}
+
 function decodeTile(value: unknown, id: (i: unknown) => string): Tile {
   const w = arr(value);
   const tile = createTile();
@@ -196,6 +218,17 @@ function decodeTile(value: unknown, id: (i: unknown) => string): Tile {
     tile.orders.set(str(key), { t: num(t), id: id(orderId), revenue: num(revenue) });
   }
   tile.overflow = num(w[14]);
+  const tallies = arr(w[15]);
+  if (tallies.length > TALLIED_ATTRIBUTES.length) throw new WireShapeError('more tallies than attributes tallied');
+  tallies.forEach((entries, a) => {
+    for (const c of arr(entries)) {
+      const [key, views, lastT, lastId] = arr(c);
+      tile.tallies ??= TALLIED_ATTRIBUTES.map(() => null);
+      const map = tile.tallies[a] ?? new Map();
+      tile.tallies[a] = map;
+      map.set(str(key), { views: num(views), lastT: num(lastT), lastId: id(lastId) });
+    }
+  });
   return tile;
 }
 
@@ -234,7 +267,7 @@ export function deserializeUserLane(text: string, config?: EngineConfig): Result
     lane.overflow = num(h.overflow);
     const id = decodeIds(h.ids);
     for (const entry of arr(h.facts)) {
-      const [t, i, kind, key, category, money] = arr(entry);
+      const [t, i, kind, key, category, money, attrs] = arr(entry);
       const factKind = FACT_KINDS[num(kind)];
       if (factKind === undefined) throw new WireShapeError('unknown fact kind');
       lane.facts.push({
@@ -244,6 +277,7 @@ export function deserializeUserLane(text: string, config?: EngineConfig): Result
         key: str(key),
         category: category === null ? null : str(category),
         money: num(money),
+        attrs: decodeAttrs(attrs),
       });
     }
     if (lane.facts.length > LIMITS.userFacts) throw new WireShapeError('more facts than the lane keeps');

@@ -18,7 +18,7 @@ export const DEFAULT_CONFIG: EngineConfig = { baseCurrency: 'USD', fxRates: {} }
 
 /** Bounds on state, per lane (FEATURES.md "Caps"; docs/feature-core.md "State bounds"). */
 export const LIMITS = {
-  /** Distinct values (product ids, categories, transaction ids) per tile and per window. */
+  /** Distinct values (product ids, categories, tallied attribute values, transaction ids) per tile and per window. */
   distinctValues: 1000,
   /** Events a user lane remembers for deduplication (those of the last 24 h). */
   userEventIds: 50_000,
@@ -27,6 +27,13 @@ export const LIMITS = {
   /** Recent events a user lane keeps as facts before folding them into tiles. */
   userFacts: 32,
 } as const;
+
+/**
+ * Overflow flags: which capped set dropped values (FEATURES.md "Caps"). `tallies` covers every
+ * per-definition tally of a product attribute (`most_viewed_*`): one bit for all of them.
+ */
+export const OVERFLOW = { products: 1, categories: 2, orders: 4, events: 8, tallies: 16 } as const;
+export type OverflowName = keyof typeof OVERFLOW;
 
 /**
  * Converts minor units in `currency` to minor units of the base currency, rounding half-even;

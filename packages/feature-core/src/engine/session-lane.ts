@@ -6,10 +6,9 @@
  * Like the user lane, functions here mutate the lane they are given; evaluation never mutates.
  */
 import type { ShopperEvent } from '../event.js';
-import { LIMITS } from './config.js';
+import { LIMITS, OVERFLOW } from './config.js';
 import { createSeenEvents, DUPLICATE, FULL, markSeen, type SeenEvents } from './seen-events.js';
 import type { ApplyOutcome } from './user-lane.js';
-import { OVERFLOW } from './user-lane.js';
 import { isAfter, SESSION_GAP_MS, SESSION_KEY_TTL_MS } from './windows.js';
 
 export interface SessionLane {

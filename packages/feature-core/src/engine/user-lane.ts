@@ -12,8 +12,9 @@
  * Functions here mutate the lane they are given (the hot path applies hundreds of thousands of
  * events a second); evaluation never mutates.
  */
+import { TALLIED_ATTRIBUTES } from '../definitions.js';
 import type { ShopperEvent } from '../event.js';
-import { type EngineConfig, LIMITS, toBaseMinor } from './config.js';
+import { type EngineConfig, LIMITS, OVERFLOW, toBaseMinor } from './config.js';
 import {
   createSeenEvents,
   DUPLICATE,
@@ -35,9 +36,7 @@ import {
   type WindowSpec,
 } from './windows.js';
 
-/** Overflow flags: which capped set dropped values (FEATURES.md "Caps"). */
-export const OVERFLOW = { products: 1, categories: 2, orders: 4, events: 8 } as const;
-export type OverflowName = keyof typeof OVERFLOW;
+export { OVERFLOW, type OverflowName } from './config.js';
 
 /** Views of one product id. Prices are base-currency minor units; -1 means none. */
 export interface ProductStat {
@@ -57,6 +56,9 @@ export interface CategoryStat {
   lastId: string;
 }
 
+/** Views of one value of a tallied product attribute (a brand): counted like categories. */
+export type TallyStat = CategoryStat;
+
 /** One order, deduplicated by transaction id: the first event of it, by (time, event id). */
 export interface OrderStat {
   t: number;
@@ -74,6 +76,11 @@ export interface Tile {
   /** Created on first use: most tiles hold one or two events, so allocation matters. */
   products: Map<string, ProductStat> | null;
   categories: Map<string, CategoryStat> | null;
+  /**
+   * Per tallied attribute (`TALLIED_ATTRIBUTES` order): attribute value → views. Null until a
+   * product view with one of them lands here; an entry is null until its attribute has a value.
+   */
+  tallies: (Map<string, TallyStat> | null)[] | null;
   cartAdds: number;
   cartRemoves: number;
   /** Latest add/remove with a usable cart value, by (time, event id); cartT -1 when none. */
@@ -124,6 +131,11 @@ export interface Fact {
   readonly category: string | null;
   /** Product price, cart total or revenue; -1 when absent or its currency has no rate. */
   readonly money: number;
+  /**
+   * product_view: the product's value of each tallied attribute (`TALLIED_ATTRIBUTES` order), null
+   * when absent or empty; null for other kinds and when no definition tallies anything.
+   */
+  readonly attrs: readonly (string | null)[] | null;
 }
 
 /** Event types the user lane reads; every other event leaves it untouched. */
@@ -141,21 +153,23 @@ export function factOf(event: ShopperEvent, config: EngineConfig): Fact | null {
       const p = event.products[0];
       if (p === undefined) return null;
       const money = toBaseMinor(p.priceMinor, p.currency, config) ?? -1;
-      return { t, id, kind: 'product_view', key: p.id, category: p.category, money };
+      // An empty attribute is no attribute: "" never wins a tally.
+      const attrs = TALLIED_ATTRIBUTES.length === 0 ? null : TALLIED_ATTRIBUTES.map((name) => p[name] || null);
+      return { t, id, kind: 'product_view', key: p.id, category: p.category, money, attrs };
     }
     case 'list_view':
-      return { t, id, kind: 'list_view', key: '', category: event.listName, money: -1 };
+      return { t, id, kind: 'list_view', key: '', category: event.listName, money: -1, attrs: null };
     case 'add_to_cart':
     case 'remove_from_cart': {
       const cart = event.cart;
       const money = cart === null ? -1 : (toBaseMinor(cart.totalValueMinor, cart.currency, config) ?? -1);
-      return { t, id, kind: event.type, key: '', category: null, money };
+      return { t, id, kind: event.type, key: '', category: null, money, attrs: null };
     }
     case 'transaction': {
       const x = event.transaction;
       if (x === null) return null;
       const money = toBaseMinor(x.revenueMinor, x.currency, config) ?? -1;
-      return { t, id, kind: 'transaction', key: x.transactionId, category: null, money };
+      return { t, id, kind: 'transaction', key: x.transactionId, category: null, money, attrs: null };
     }
     default:
       return null;
@@ -182,6 +196,7 @@ export function createTile(): Tile {
     maxPrice: -1,
     products: null,
     categories: null,
+    tallies: null,
     cartAdds: 0,
     cartRemoves: 0,
     cartT: -1,
@@ -199,11 +214,19 @@ export function createTile(): Tile {
 export interface WindowView extends Tile {
   products: Map<string, ProductStat>;
   categories: Map<string, CategoryStat>;
+  /** One map per tallied attribute, in `TALLIED_ATTRIBUTES` order. */
+  tallies: Map<string, TallyStat>[];
   orders: Map<string, OrderStat>;
 }
 
 function createView(): WindowView {
-  return { ...createTile(), products: new Map(), categories: new Map(), orders: new Map() };
+  return {
+    ...createTile(),
+    products: new Map(),
+    categories: new Map(),
+    tallies: TALLIED_ATTRIBUTES.map(() => new Map()),
+    orders: new Map(),
+  };
 }
 
 function dropOldest<V extends { lastT: number; lastId: string }>(map: Map<string, V>): void {
@@ -263,6 +286,16 @@ function addCategoryView(tile: Tile, category: string, t: number, id: string): v
   viewStat(tile, tile.categories, category, t, id, () => ({ views: 0, lastT: t, lastId: id }), OVERFLOW.categories);
 }
 
+function addTallyView(tile: Tile, attribute: number, value: string, t: number, id: string): void {
+  tile.tallies ??= TALLIED_ATTRIBUTES.map(() => null);
+  let map = tile.tallies[attribute];
+  if (map === null || map === undefined) {
+    map = new Map();
+    tile.tallies[attribute] = map;
+  }
+  viewStat(tile, map, value, t, id, () => ({ views: 0, lastT: t, lastId: id }), OVERFLOW.tallies);
+}
+
 function addOrder(tile: Tile, transactionId: string, order: OrderStat): void {
   tile.orders ??= new Map();
   const existing = tile.orders.get(transactionId);
@@ -291,6 +324,12 @@ function addFact(tile: Tile, f: Fact): void {
       }
       addProductView(tile, f.key, t, id, f.money);
       if (f.category !== null) addCategoryView(tile, f.category, t, id);
+      if (f.attrs !== null) {
+        for (let a = 0; a < f.attrs.length; a++) {
+          const value = f.attrs[a];
+          if (value !== null && value !== undefined) addTallyView(tile, a, value, t, id);
+        }
+      }
       return;
     case 'list_view':
       // A list view without a name counts nowhere.
@@ -405,6 +444,21 @@ function mergeTile(into: WindowView, from: Tile): void {
       () => {},
     );
   }
+  if (from.tallies !== null) {
+    for (let a = 0; a < from.tallies.length; a++) {
+      const target = into.tallies[a];
+      if (target === undefined) continue;
+      for (const [key, stat] of from.tallies[a] ?? []) {
+        mergeStat(
+          target,
+          key,
+          stat,
+          (s) => ({ ...s }),
+          () => {},
+        );
+      }
+    }
+  }
   into.cartAdds += from.cartAdds;
   into.cartRemoves += from.cartRemoves;
   if (from.cartT >= 0 && (into.cartT < 0 || isAfter(from.cartT, from.cartId, into.cartT, into.cartId))) {
@@ -485,6 +539,12 @@ export function windowView(lane: UserLane, w: number, atMs: number): WindowView 
   while (view.categories.size > LIMITS.distinctValues) {
     dropOldest(view.categories);
     view.overflow |= OVERFLOW.categories;
+  }
+  for (const tally of view.tallies) {
+    while (tally.size > LIMITS.distinctValues) {
+      dropOldest(tally);
+      view.overflow |= OVERFLOW.tallies;
+    }
   }
   if (view.orders.size > LIMITS.distinctValues) view.overflow |= OVERFLOW.orders;
   view.overflow |= lane.overflow;

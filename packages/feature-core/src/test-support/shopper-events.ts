@@ -19,7 +19,7 @@ export interface EventSpec {
   type: ShopperEventType;
   user?: string;
   session?: string | null;
-  product?: { id: string; category: string; price: number; currency?: string };
+  product?: { id: string; category: string; price: number; currency?: string; brand?: string | null };
   cartValue?: number;
   listName?: string | null;
   transaction?: { id: string; revenue: number; currency?: string };
@@ -52,7 +52,7 @@ export function shopperEvent(spec: EventSpec): ShopperEvent {
             priceMinor: product.price,
             currency: product.currency ?? 'USD',
             name: null,
-            brand: null,
+            brand: product.brand ?? null,
             quantity: 1,
           },
         ]
@@ -82,12 +82,15 @@ export function shopperEvent(spec: EventSpec): ShopperEvent {
   };
 }
 
+// Brands cut across categories (a tally is not a category in disguise); p4 has none and p5 an empty
+// one, which must count nowhere.
 const PRODUCTS = [
-  { id: 'p1', category: 'Shoes', price: 4299 },
-  { id: 'p2', category: 'Shoes', price: 18999 },
-  { id: 'p3', category: 'Bags', price: 2500 },
-  { id: 'p4', category: 'Hats', price: 1999 },
-  { id: 'p5', category: 'Bags', price: 9999 },
+  { id: 'p1', category: 'Shoes', price: 4299, brand: 'Acme' },
+  { id: 'p2', category: 'Shoes', price: 18999, brand: 'Borealis' },
+  { id: 'p3', category: 'Bags', price: 2500, brand: 'Acme' },
+  { id: 'p4', category: 'Hats', price: 1999, brand: null },
+  { id: 'p5', category: 'Bags', price: 9999, brand: '' },
+  { id: 'p6', category: 'Hats', price: 3500, brand: 'Borealis' },
 ];
 
 /**
