@@ -305,6 +305,12 @@ export const ROLLING_FEATURES: readonly RollingFeature[] = [
     origin: 'documented',
     compute: (v) => v.productViews,
   }),
+  mostViewed({
+    name: 'most_viewed_brand',
+    attribute: 'brand',
+    meaning: 'Brand with the most product views (every view counts); ties go to the latest view.',
+    origin: 'tandem',
+  }),
 ];
 
 /**

@@ -52,6 +52,33 @@ describe('wire format', () => {
     expect(deserializeUserLane(JSON.stringify(schema1))).toMatchObject({ ok: false, reason: 'version_mismatch' });
   });
 
+  it('carries the brands of facts and of folded tiles', () => {
+    const engine = createFeatureEngine();
+    const brands = ['Acme', 'Borealis', 'Acme'];
+    // 40 views: 32 fold into tiles, 8 stay facts.
+    for (let i = 0; i < 40; i++) {
+      const brand = brands[i % brands.length] as string;
+      engine.apply(
+        shopperEvent({
+          n: i + 1,
+          t: T0 + i * 1000,
+          type: 'product_view',
+          product: { id: `p${i}`, category: 'Shoes', price: 100, brand },
+        }),
+      );
+    }
+    const lane = engine.userLanes.get('u1');
+    if (!lane) throw new Error('lane missing');
+    expect(lane.facts.length).toBe(8);
+    const restored = deserializeUserLane(serializeUserLane(lane));
+    if (!restored.ok) throw new Error(restored.detail);
+    const copy = createFeatureEngine();
+    copy.restoreUserLane(restored.value);
+    const at = T0 + 60_000;
+    expect(copy.keyValuesAt(at)['user:u1:most_viewed_brand_1h']).toBe('Acme');
+    expect(copy.evaluateUser('u1', at)?.values).toEqual(engine.evaluateUser('u1', at)?.values);
+  });
+
   it('answers malformed states with a result, never a throw', () => {
     const { user, session } = laneWithEvents();
     if (!user || !session) throw new Error('lanes missing');

@@ -59,6 +59,33 @@ describe('user lane', () => {
     const sessionBytes = [...engine.sessionLanes.values()].reduce((n, s) => n + serializeSessionLane(s).length, 0);
     expect(sessionBytes).toBeLessThan(1_000_000);
   });
+
+  it('caps a brand tally like categories: past 1,000 brands in a window the oldest go, and it is flagged', () => {
+    const lane = createUserLane('u1');
+    const brands = LIMITS.distinctValues + 5;
+    // One view per brand, one second apart, plus a second view of brand 0 last: it keeps the most views.
+    for (let n = 0; n < brands; n++) {
+      const product = { id: `p${n}`, category: 'Shoes', price: 1000, brand: `brand-${n}` };
+      applyToUserLane(
+        lane,
+        shopperEvent({ n: n + 1, t: T0 + n * 1000, type: 'product_view', product }),
+        DEFAULT_CONFIG,
+      );
+    }
+    const last = T0 + brands * 1000;
+    const again = { id: 'p0', category: 'Shoes', price: 1000, brand: 'brand-0' };
+    applyToUserLane(
+      lane,
+      shopperEvent({ n: brands + 1, t: last, type: 'product_view', product: again }),
+      DEFAULT_CONFIG,
+    );
+    const values = evaluateUserLane(lane, last);
+    expect(values.values.get('most_viewed_brand_1h')).toBe('brand-0');
+    expect(values.overflowed).toContain('most_viewed_brand_1h');
+    expect(values.overflowed).not.toContain('top_category_1h');
+    // 5 m holds 300 brands at most: no cap reached there.
+    expect(values.overflowed).not.toContain('most_viewed_brand_5m');
+  });
 });
 
 describe('feature hash', () => {

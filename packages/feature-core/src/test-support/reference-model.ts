@@ -88,6 +88,22 @@ function userValues(events: readonly ShopperEvent[], userKey: string, atMs: numb
       put('category_view_count', canonicalJson(counts));
     }
     put('unique_categories', count(categories.size));
+    // most_viewed_brand: every view with a non-empty brand counts; the most views win, a tie goes to
+    // the brand whose latest view is latest by (time, event id).
+    const brands = new Map<string, { n: number; latest: ShopperEvent }>();
+    for (const e of views) {
+      const brand = e.products[0]?.brand;
+      if (!brand) continue;
+      const b = brands.get(brand);
+      brands.set(
+        brand,
+        b === undefined ? { n: 1, latest: e } : { n: b.n + 1, latest: byOrder(e, b.latest) > 0 ? e : b.latest },
+      );
+    }
+    if (brands.size > 0) {
+      const sorted = [...brands].sort((a, b) => b[1].n - a[1].n || byOrder(b[1].latest, a[1].latest));
+      put('most_viewed_brand', (sorted[0] as [string, unknown])[0]);
+    }
     const adds = inW.filter((e) => e.type === 'add_to_cart').length;
     const removes = inW.filter((e) => e.type === 'remove_from_cart').length;
     put('cart_add_count', count(adds));
