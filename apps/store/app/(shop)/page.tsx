@@ -1,6 +1,6 @@
-import { newSeries, topThisWeek } from '../src/catalog/products';
-import { ProductList } from '../src/shop/ui/ProductList';
-import { PromoBanner } from '../src/shop/ui/PromoBanner';
+import { newSeries, topThisWeek } from '../../src/catalog/products';
+import { ProductList } from '../../src/shop/ui/ProductList';
+import { PromoBanner } from '../../src/shop/ui/PromoBanner';
 
 export default function HomePage() {
   return (

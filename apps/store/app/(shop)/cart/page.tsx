@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { currentCartView } from '../../src/server/shopper';
-import { CartEditor } from '../../src/shop/ui/CartEditor';
+import { currentCartView } from '../../../src/server/shopper';
+import { CartEditor } from '../../../src/shop/ui/CartEditor';
 
 export const metadata: Metadata = { title: 'Cart' };
 

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { currentCartView, currentUser } from '../../src/server/shopper';
-import { CheckoutFlow } from '../../src/shop/ui/CheckoutFlow';
+import { currentCartView, currentUser } from '../../../src/server/shopper';
+import { CheckoutFlow } from '../../../src/shop/ui/CheckoutFlow';
 
 export const metadata: Metadata = { title: 'Checkout' };
 

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { searchProducts, searchTerms } from '../../src/catalog/products';
-import { ProductList } from '../../src/shop/ui/ProductList';
-import { SearchTracker } from '../../src/shop/ui/SearchTracker';
+import { searchProducts, searchTerms } from '../../../src/catalog/products';
+import { ProductList } from '../../../src/shop/ui/ProductList';
+import { SearchTracker } from '../../../src/shop/ui/SearchTracker';
 
 interface Props {
   readonly searchParams: Promise<{ q?: string | string[] }>;

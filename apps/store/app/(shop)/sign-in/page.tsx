@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { currentUser } from '../../src/server/shopper';
-import { DEMO_USERS } from '../../src/server/users';
-import { SignInForm } from '../../src/shop/ui/SignInForm';
+import { currentUser } from '../../../src/server/shopper';
+import { DEMO_USERS } from '../../../src/server/users';
+import { SignInForm } from '../../../src/shop/ui/SignInForm';
 
 export const metadata: Metadata = { title: 'Sign in' };
 

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { getCategory, productsInCategory } from '../../../src/catalog/products';
-import { ProductList } from '../../../src/shop/ui/ProductList';
+import { getCategory, productsInCategory } from '../../../../src/catalog/products';
+import { ProductList } from '../../../../src/shop/ui/ProductList';
 
 interface Props {
   readonly params: Promise<{ id: string }>;

@@ -2,11 +2,11 @@ import type { Metadata } from 'next';
 import { cookies } from 'next/headers';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { CURRENCY, formatPrice, toMajor } from '../../../src/catalog/products';
-import { CART_COOKIE, currentUser } from '../../../src/server/shopper';
-import { shopState } from '../../../src/server/state';
-import { toCartLine } from '../../../src/shop/cart';
-import { TransactionTracker } from '../../../src/shop/ui/TransactionTracker';
+import { CURRENCY, formatPrice, toMajor } from '../../../../src/catalog/products';
+import { CART_COOKIE, currentUser } from '../../../../src/server/shopper';
+import { shopState } from '../../../../src/server/state';
+import { toCartLine } from '../../../../src/shop/cart';
+import { TransactionTracker } from '../../../../src/shop/ui/TransactionTracker';
 
 export const metadata: Metadata = { title: 'Order confirmed' };
 

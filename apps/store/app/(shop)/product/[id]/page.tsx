@@ -2,11 +2,11 @@ import type { Metadata } from 'next';
 import Image from 'next/image';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { productImagePath } from '../../../src/catalog/image';
-import { formatPrice, getCategory, getProduct, recommendationsFor } from '../../../src/catalog/products';
-import { AddToCart } from '../../../src/shop/ui/AddToCart';
-import { ProductList } from '../../../src/shop/ui/ProductList';
-import { ProductViewTracker } from '../../../src/shop/ui/ProductViewTracker';
+import { productImagePath } from '../../../../src/catalog/image';
+import { formatPrice, getCategory, getProduct, recommendationsFor } from '../../../../src/catalog/products';
+import { AddToCart } from '../../../../src/shop/ui/AddToCart';
+import { ProductList } from '../../../../src/shop/ui/ProductList';
+import { ProductViewTracker } from '../../../../src/shop/ui/ProductViewTracker';
 
 interface Props {
   readonly params: Promise<{ id: string }>;
