@@ -8,6 +8,7 @@ import {
   escapeGlob,
   expiredRegistryFields,
   isErasedEvent,
+  logPseudonym,
   parseErasureRegistry,
   parseErasureRequest,
   sessionOfUserSessionKey,
@@ -17,6 +18,17 @@ import {
 import { describeErasure, eraseShopper } from './erasure-run.js';
 import { freePort } from './ports.js';
 import { type EnsuredRedis, ensureRedis } from './redis.js';
+
+describe('logPseudonym', () => {
+  it('names a key by a short prefix of its registry hash, never by the key', () => {
+    const key = 'f3c1a2b4-0000-4000-8000-00000000a1b2';
+    const user = logPseudonym('user', key);
+    expect(user).toMatch(/^u~[0-9a-f]{12}$/);
+    expect(erasureField('user', key).startsWith(`u:${user.slice(2)}`)).toBe(true);
+    expect(logPseudonym('session', key)).toBe(`s~${user.slice(2)}`);
+    expect(logPseudonym('user', `${key}x`)).not.toBe(user);
+  });
+});
 
 describe('erasure registry rules', () => {
   const registry = new Map([

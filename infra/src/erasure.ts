@@ -35,6 +35,16 @@ export function erasureHash(key: string): string {
   return createHash('sha256').update(`tandem-erasure\0${key}`).digest('hex').slice(0, 32);
 }
 
+/**
+ * How log lines name a shopper's key (docs/privacy.md): the registry's hash, shortened to 48 bits,
+ * as the store's and the reconciler's logs do (`u~3f9a1c…`, `s~…` for a session key). Enough to follow one shopper
+ * through the logs and to find the lines of a key one already knows; a log line never holds the
+ * key itself. A pseudonym, not anonymisation: a guessable key can be found by trying keys.
+ */
+export function logPseudonym(kind: ErasedKind, key: string): string {
+  return `${kind === 'user' ? 'u' : 's'}~${erasureHash(key).slice(0, 12)}`;
+}
+
 /** The registry field of a user or session key. */
 export function erasureField(kind: ErasedKind, key: string): string {
   return `${kind === 'user' ? 'u' : 's'}:${erasureHash(key)}`;

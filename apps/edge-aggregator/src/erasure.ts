@@ -8,9 +8,7 @@
 import {
   ERASURE_REGISTRY_KEY,
   ERASURE_VERSION_KEY,
-  type ErasedKind,
   type ErasureRegistry,
-  erasureHash,
   parseErasureRegistry,
 } from '@tandem/infra/erasure';
 import type { RedisTransport } from './redis/transport.js';
@@ -26,16 +24,6 @@ export interface ErasureWatch {
    * erasure time moved (a shopper erased again): their lanes must be dropped. Empty when nothing changed.
    */
   refresh(): Promise<ErasureRegistry>;
-}
-
-/**
- * How log lines name a shopper's key (docs/privacy.md): the registry's hash, shortened to 48 bits,
- * as the store's logs do (`u~3f9a1c…`, `s~…` for a session key). Enough to follow one shopper
- * through the logs and to find the lines of a key one already knows; a log line never holds the
- * key itself. A pseudonym, not anonymisation: a guessable key can be found by trying keys.
- */
-export function logPseudonym(kind: ErasedKind, key: string): string {
-  return `${kind === 'user' ? 'u' : 's'}~${erasureHash(key).slice(0, 12)}`;
 }
 
 /** Entries of `next` absent from `previous` or with a later erasure time. Pure. */

@@ -20,11 +20,11 @@ import {
 import { type EventSpec, enrichedTsv, enrichedTsvWith, trackerPayload, uuid } from '@tandem/feature-core/testing';
 import { ioredisErasureClient } from '@tandem/infra/cli/erase';
 import { driftKeys } from '@tandem/infra/drift-keys';
+import { logPseudonym } from '@tandem/infra/erasure';
 import { eraseShopper } from '@tandem/infra/erasure-run';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Aggregator, startAggregator } from '../aggregator.js';
-import { logPseudonym } from '../erasure.js';
 import { createLog, type Log, type LogFields } from '../log.js';
 import { createMetrics, createReconcileMetrics } from '../metrics.js';
 import { createFeatureStore } from '../redis/feature-store.js';

@@ -18,10 +18,10 @@ import {
   serverSideForDigest,
 } from '@tandem/feature-core';
 import { type EnrichedDigest, readEnrichedLine } from '@tandem/feature-core/enriched';
-import { type ErasureRegistry, isErasedEvent, shopperErasedAt } from '@tandem/infra/erasure';
+import { type ErasureRegistry, isErasedEvent, logPseudonym, shopperErasedAt } from '@tandem/infra/erasure';
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { AggregatorConfig } from '../config.js';
-import { ERASURE_POLL_MS, logPseudonym } from '../erasure.js';
+import { ERASURE_POLL_MS } from '../erasure.js';
 import type { Log } from '../log.js';
 import type { ReconcileMetrics } from '../metrics.js';
 import type { DriftStore } from './drift-store.js';

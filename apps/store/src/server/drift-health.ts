@@ -31,7 +31,7 @@ export type PipelineHealth =
       readonly eventsInTotal: number;
       /** Sum of `tandem_consumer_lag` over the aggregator's partitions (messages). */
       readonly consumerLag: number;
-      /** `tandem_digests_total` by outcome (agree, drift, skipped, stale, bad, no_server_state), and their sum. */
+      /** `tandem_digests_total` by outcome (agree, drift, skipped, stale, bad, no_server_state, erased), and their sum. */
       readonly digests: { readonly total: number; readonly byOutcome: Readonly<Record<string, number>> };
       /** Digests waiting to settle (`tandem_reconcile_pending`); null when the reconciler is off. */
       readonly reconcilePending: number | null;

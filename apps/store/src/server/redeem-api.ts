@@ -19,7 +19,7 @@ import {
   evaluateSessionLane,
   isKnownCrawler,
 } from '@tandem/feature-core';
-import { erasureHash } from '@tandem/infra/erasure';
+import { logPseudonym } from '@tandem/infra/erasure';
 import type { Redis } from '@upstash/redis';
 import { STORE_DEFINITION_VERSION, STORE_ENGINE_CONFIG } from '../features/engine-config';
 import { requestCookies, shopperKeys } from './features-api';
@@ -78,8 +78,8 @@ const issuedKey = (browserId: string, sessionKey: string | null) =>
   `tandem:offer:issued:${browserId}:${sessionKey ?? '-'}`;
 const usedKey = (nonce: string) => `tandem:offer:used:${nonce}`;
 
-/** How logs name a shopper: the erasure registry's pseudonym, shortened (docs/privacy.md). */
-export const shopperRef = (key: string) => `u~${erasureHash(key).slice(0, 12)}`;
+/** How logs name a shopper: a pseudonym, never the key (docs/privacy.md). */
+const shopperRef = (userKey: string) => logPseudonym('user', userKey);
 
 function codeBody(code: string, offer: RedeemableOffer, ruleId: string, expiresAtMs: number) {
   return { code, offer, ruleId, label: OFFER_BENEFITS[offer].label, expiresAtMs };
