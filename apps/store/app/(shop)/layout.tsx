@@ -3,7 +3,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { CATEGORIES } from '../../src/catalog/products';
 import { ConsentBanner, PrivacyChoicesButton } from '../../src/consent/ConsentBanner';
-import { ConsentProvider, WhenTrackingAllowed } from '../../src/consent/react';
+import { ConsentProvider, WhenPersonalTrackingAllowed } from '../../src/consent/react';
 import { currentConsent } from '../../src/consent/server';
 import { currentCartView, currentTrackingConfig, currentUser } from '../../src/server/shopper';
 import { TrackingProvider } from '../../src/shop/tracking-bridge';
@@ -94,9 +94,9 @@ export default async function ShopLayout({ children }: { readonly children: Reac
           <PrivacyChoicesButton />
         </footer>
         {config.enabled ? (
-          <WhenTrackingAllowed>
+          <WhenPersonalTrackingAllowed>
             <FeatureDrawer />
-          </WhenTrackingAllowed>
+          </WhenPersonalTrackingAllowed>
         ) : null}
       </TrackingProvider>
     </ConsentProvider>

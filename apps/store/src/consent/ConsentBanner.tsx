@@ -1,7 +1,8 @@
 'use client';
 
 /**
- * The consent banner: a labelled region with a heading and two real buttons, in the page flow (not a
+ * The consent banner: a labelled region with a heading and three real buttons (accept, anonymous
+ * statistics only, decline), in the page flow (not a
  * modal: the shop stays usable and untracked until the shopper decides). Shown while undecided and
  * when reopened from the footer's "Privacy choices"; then it takes the focus, and hands it back
  * after a choice or Esc.
@@ -12,7 +13,9 @@ import type { ConsentChoice } from './model.js';
 import { useConsent } from './react.js';
 
 const CURRENT: Record<ConsentChoice, string> = {
-  granted: 'You accepted: tracking and offers are on. Declining now deletes what this browser stored.',
+  granted:
+    'You accepted: tracking and offers are on. Anonymous statistics or declining now deletes what this browser stored.',
+  anonymous: 'You chose anonymous statistics: visits are counted without anything that identifies you, no offers.',
   denied: 'You declined: nothing is tracked or stored.',
 };
 
@@ -49,13 +52,23 @@ export function ConsentBanner() {
           </h2>
           <p>
             With your consent we record what you view and put in your cart, and this browser computes your shopping
-            features to show you offers. Without it nothing is recorded or stored, and the shop works just the same.
+            features to show you offers. With anonymous statistics we count what is viewed and bought without any id,
+            cookie or IP address of yours, and show no offers. Without consent nothing is recorded or stored. The shop
+            works just the same either way.
           </p>
           {view.choice !== null ? <p className={styles.current}>{CURRENT[view.choice]}</p> : null}
         </div>
         <div className={styles.actions}>
           <button type="button" className="button" disabled={saving} onClick={() => void decide('granted')}>
             Accept
+          </button>
+          <button
+            type="button"
+            className="button button-quiet"
+            disabled={saving}
+            onClick={() => void decide('anonymous')}
+          >
+            Anonymous statistics only
           </button>
           <button type="button" className="button button-quiet" disabled={saving} onClick={() => void decide('denied')}>
             Decline

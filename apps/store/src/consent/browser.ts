@@ -1,7 +1,8 @@
 /**
  * Consent in the browser: saving a choice (through `POST /api/consent`, which also expires the
  * Snowplow cookies, the collector's HttpOnly `sp` among them) and deleting what tracking left in this
- * browser after a withdrawal: the feature worker's IndexedDB database and the tracker's storage.
+ * browser after a withdrawal or a move to anonymous statistics: the feature worker's IndexedDB
+ * database and the tracker's storage.
  */
 import { DATABASE_NAME } from '../features/persistence.js';
 import { type ConsentChoice, isSnowplowCookie, isSnowplowStorageKey } from './model.js';

@@ -17,7 +17,13 @@ import {
   useState,
 } from 'react';
 import { CONSENT_EVENT, saveConsentChoice } from './browser.js';
-import { type ConsentChoice, type ConsentView, isBannerDue, isTrackingAllowed } from './model.js';
+import {
+  type ConsentChoice,
+  type ConsentView,
+  isBannerDue,
+  isConsentChoice,
+  isPersonalTrackingAllowed,
+} from './model.js';
 
 export interface Consent {
   readonly view: ConsentView;
@@ -33,11 +39,18 @@ export interface Consent {
   closeBanner(): void;
 }
 
-/** What `window.tandemConsent` offers a consent management platform. */
+/**
+ * What `window.tandemConsent` offers a consent management platform. Each call stores the choice (the
+ * cookie) and applies it to every open tab; it resolves once stored, and never rejects.
+ */
 export interface ConsentWindowApi {
-  /** The current choice; null while undecided. */
+  /** The current choice (`granted`, `anonymous` or `denied`); null while undecided. */
   readonly choice: ConsentChoice | null;
+  /** Full tracking with the shopper's ids, the feature worker, offers. */
   grant(): Promise<void>;
+  /** Anonymous statistics only: no ids, no cookies, no IP kept, no features or offers. */
+  grantAnonymous(): Promise<void>;
+  /** Nothing tracked or stored. */
   deny(): Promise<void>;
 }
 
@@ -68,7 +81,7 @@ export function ConsentProvider({ initial, children }: { initial: ConsentView; c
     const opened = new BroadcastChannel(CHANNEL_NAME);
     // Another tab saved a choice (the cookie is shared already): apply it here too.
     opened.onmessage = (event: MessageEvent<unknown>) => {
-      if (event.data === 'granted' || event.data === 'denied') setChoice(event.data);
+      if (isConsentChoice(event.data)) setChoice(event.data);
     };
     setChannel(opened);
     return () => opened.close();
@@ -98,14 +111,15 @@ export function ConsentProvider({ initial, children }: { initial: ConsentView; c
         return choice;
       },
       grant: () => choose('granted'),
+      grantAnonymous: () => choose('anonymous'),
       deny: () => choose('denied'),
     };
     const target = globalThis as { tandemConsent?: ConsentWindowApi };
     target.tandemConsent = api;
     const onEvent = (event: Event) => {
       const detail = (event as CustomEvent<unknown>).detail;
-      if (detail === 'granted' || detail === 'denied') void choose(detail);
-      else console.warn(`[consent] ${CONSENT_EVENT} needs detail "granted" or "denied"`, detail);
+      if (isConsentChoice(detail)) void choose(detail);
+      else console.warn(`[consent] ${CONSENT_EVENT} needs detail "granted", "anonymous" or "denied"`, detail);
     };
     addEventListener(CONSENT_EVENT, onEvent);
     return () => {
@@ -137,8 +151,11 @@ export function useConsent(): Consent {
   return useContext(ConsentContext);
 }
 
-/** Renders `children` only while tracking is allowed (e.g. the "Why this offer?" drawer). */
-export function WhenTrackingAllowed({ children }: { children?: ReactNode }) {
+/**
+ * Renders `children` only while tracking with the shopper's ids is allowed, i.e. after a grant (e.g.
+ * the "Why this offer?" drawer: anonymous statistics compute no features).
+ */
+export function WhenPersonalTrackingAllowed({ children }: { children?: ReactNode }) {
   const { view } = useConsent();
-  return isTrackingAllowed(view.choice) ? children : null;
+  return isPersonalTrackingAllowed(view.choice) ? children : null;
 }

@@ -3,7 +3,13 @@
  * route handlers). The cookies a choice sets are built in set-cookies.ts.
  */
 import { cookies } from 'next/headers';
-import { CONSENT_COOKIE, type ConsentView, consentSettingsFor, decodeConsent, isTrackingAllowed } from './model';
+import {
+  CONSENT_COOKIE,
+  type ConsentView,
+  consentSettingsFor,
+  decodeConsent,
+  isPersonalTrackingAllowed,
+} from './model';
 
 /** The consent of this request's shopper, with the operator's settings. */
 export async function currentConsent(): Promise<ConsentView> {
@@ -11,7 +17,11 @@ export async function currentConsent(): Promise<ConsentView> {
   return { ...consentSettingsFor(process.env), choice };
 }
 
-/** Whether this request's shopper allowed tracking (e.g. the server-side transaction of an order). */
+/**
+ * Whether this request's shopper allowed tracking with their ids (e.g. the server-side transaction of
+ * an order, which carries the tracker cookie's ids). Not for anonymous statistics: the browser's
+ * anonymous tracker reports that order itself, without ids.
+ */
 export async function isTrackingConsented(): Promise<boolean> {
-  return isTrackingAllowed((await currentConsent()).choice);
+  return isPersonalTrackingAllowed((await currentConsent()).choice);
 }

@@ -1,9 +1,17 @@
 /** The `Set-Cookie` header values a consent choice answers with. Pure. */
-import { CONSENT_COOKIE, CONSENT_MAX_AGE_S, type ConsentChoice, encodeConsent, isSnowplowCookie } from './model';
+import {
+  CONSENT_COOKIE,
+  CONSENT_MAX_AGE_S,
+  type ConsentChoice,
+  encodeConsent,
+  isPersonalTrackingAllowed,
+  isSnowplowCookie,
+} from './model';
 
 /**
- * The `Set-Cookie` values for a choice: the consent cookie itself, and for `denied` an expired copy
- * of every Snowplow cookie the request carried. The server does the deleting because the collector's
+ * The `Set-Cookie` values for a choice: the consent cookie itself, and for `anonymous` and `denied`
+ * an expired copy of every Snowplow cookie the request carried (they hold the ids anonymous
+ * statistics must not carry). The server does the deleting because the collector's
  * `sp` cookie is HttpOnly, out of the page's reach. Each expiry repeats the attributes the cookie was
  * set with (host-only, `Path=/`, `Secure`), or the browser would treat it as another cookie.
  *
@@ -15,7 +23,7 @@ export function consentCookies(choice: ConsentChoice, requestCookieNames: Iterab
   const set = [
     `${CONSENT_COOKIE}=${encodeConsent(choice)}; Path=/; Max-Age=${CONSENT_MAX_AGE_S}; SameSite=Lax${secure}`,
   ];
-  if (choice === 'denied') {
+  if (!isPersonalTrackingAllowed(choice)) {
     const expired = 'Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
     for (const name of new Set(requestCookieNames)) {
       if (!isSnowplowCookie(name)) continue;

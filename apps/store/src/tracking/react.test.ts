@@ -64,6 +64,24 @@ describe('deferred tracking while the shopper has not consented', () => {
     expect(calls.at(-1)).toBe('siteSearch:q149');
   });
 
+  it('after pause (anonymous statistics declined on the page) queues again, and a later attach gets the current page', () => {
+    const deferred = createDeferredTracking();
+    const first = recorder();
+    deferred.attach(first.target);
+    deferred.pageView('Home');
+    deferred.pause();
+    deferred.pageView('Search');
+    deferred.siteSearch(['boots'], 2);
+    deferred.pageView('Cart');
+    expect(first.calls).toEqual(['pageView:Home']);
+    const second = recorder();
+    deferred.attach(second.target);
+    expect(second.calls).toEqual(['pageView:Cart']);
+    deferred.promoView({ id: 'summer', name: 'Summer' });
+    expect(second.calls).toEqual(['pageView:Cart', 'promoView:summer']);
+    expect(first.calls).toEqual(['pageView:Home']);
+  });
+
   it('after detach (consent withdrawn) forwards nothing, queued or new, and cannot be attached again', () => {
     const deferred = createDeferredTracking();
     const { calls, target } = recorder();

@@ -5,72 +5,101 @@
  * starts before the shopper consents) are queued and replayed in order, so the page view of the page
  * where the shopper accepts is tracked; calls of earlier pages are dropped, never sent late.
  *
- * Consent (src/consent/): the tracker and the feature worker start only once the shopper granted it,
- * without a reload. A withdrawal stops both, deletes what they stored in the browser, and reloads
- * the page: the feature worker may be a SharedWorker that still holds the shopper's state in memory,
- * and only leaving the page ends it.
+ * Consent (src/consent/, the decisions in `consentChange`): the tracker and the feature worker start
+ * once the shopper grants it, without a reload. Anonymous statistics start the tracker alone, in
+ * Snowplow's anonymous mode; a later grant switches it out of that mode in place and starts the
+ * worker. Moving to anonymous statistics or declining stops the worker, deletes what full consent
+ * stored in the browser, and reloads the page if the worker ran: it may be a SharedWorker that still
+ * holds the shopper's state in memory, and only leaving the page ends it. Without a worker (anonymous
+ * to declined) the tracker is switched or stopped in place.
  */
 'use client';
 
 import { createContext, createElement, type ReactNode, useContext, useEffect, useState } from 'react';
 import { eraseTrackingData } from '../consent/browser.js';
-import { isTrackingAllowed } from '../consent/model.js';
+import { consentChange } from '../consent/model.js';
 import { useConsent } from '../consent/react.js';
 import { connectFeatures, type FeatureClient } from '../features/client.js';
 import { FeaturesProvider } from '../features/react.js';
 import { createDigestScheduler, type DigestScheduler, isDigestPayload } from './digests.js';
 import type { ShopTracking, TrackingConfig } from './shop-tracking.js';
-import { createShopTracking, DISABLED_TRACKING } from './tracker.js';
+import { createShopTracking, DISABLED_TRACKING, type PageShopTracking } from './tracker.js';
 
+/** The tracking running on this page: the tracker, and the feature worker while consent is full. */
 interface PageTracking {
-  readonly tracking: ShopTracking;
-  readonly features: FeatureClient | null;
-  /** Stops the tracker, the digests and the worker connection for good (consent withdrawn). */
-  stop(): void;
+  /** The page's tracker behind a deferred wrapper: `detach` ends it for good. */
+  readonly tracking: DeferredTracking;
+  readonly tracker: PageShopTracking;
+  mode: 'full' | 'anonymous';
+  features: FeatureClient | null;
+  digests: DigestScheduler | null;
+  /** The feature worker was started on this page (see `consentChange`). */
+  workerStarted: boolean;
 }
 
 /** One per page load (module state survives client-side navigations and StrictMode's double effects). */
 let page: PageTracking | null = null;
 
-function pageTracking(config: TrackingConfig): PageTracking {
+/** Starts the page's tracker in `mode`, or switches the running one: anonymous mode on or off, the worker started or stopped. */
+function runPageTracking(config: TrackingConfig, mode: 'full' | 'anonymous'): PageTracking {
   if (page === null) {
-    const features = config.enabled ? connectFeatures() : null;
-    let digests: DigestScheduler | null = null;
-    const tracker = createDeferredTracking();
-    tracker.attach(
-      createShopTracking(config, (payload) => {
-        features?.ingest(payload);
-        if (!isDigestPayload(payload)) digests?.eventTracked();
-      }),
-    );
-    const tracking: ShopTracking = tracker;
-    if (features !== null) {
-      features.configure({ rebaseEveryMs: config.rebaseEveryMs });
-      if (config.digests.enabled) {
-        try {
-          digests = startDigests(features, tracking, config.digests.quietMs);
-        } catch (error) {
-          // Digests only feed drift statistics: without them the shop works as before.
-          console.warn('[digests] not started', error);
-        }
-      }
-    }
-    page = {
-      tracking,
-      features,
-      stop() {
-        tracker.detach();
-        digests?.stop();
-        features?.close();
-        delete (globalThis as { tandem?: unknown }).tandem;
+    const tracking = createDeferredTracking();
+    const tracker = createShopTracking(
+      config,
+      (payload) => {
+        // Read at each event: the worker comes and goes with the consent, the tracker stays.
+        page?.features?.ingest(payload);
+        if (!isDigestPayload(payload)) page?.digests?.eventTracked();
       },
-    };
-    // Diagnostics: the demo's and the end-to-end tests' window into the worker (e2e/tracking.spec.ts
-    // reads the event ids it applied and its feature values: `await tandem.features.recentEvents()`,
-    // `tandem.features.latest()`). Read-only use; the page itself never goes through it.
-    if (features !== null) (globalThis as { tandem?: { features: FeatureClient } }).tandem = { features };
+      { anonymous: mode === 'anonymous' },
+    );
+    tracking.attach(tracker);
+    page = { tracking, tracker, mode, features: null, digests: null, workerStarted: false };
+  } else if (page.mode !== mode) {
+    page.mode = mode;
+    page.tracker.setAnonymous(mode === 'anonymous');
   }
+  if (mode === 'full' && page.features === null && config.enabled) startFeatures(page, config);
+  if (mode === 'anonymous') stopFeatures(page);
   return page;
+}
+
+/** Starts the feature worker and its digests (full consent only: features are per shopper). */
+function startFeatures(running: PageTracking, config: TrackingConfig): void {
+  const features = connectFeatures();
+  if (features === null) return;
+  running.features = features;
+  running.workerStarted = true;
+  features.configure({ rebaseEveryMs: config.rebaseEveryMs });
+  if (config.digests.enabled) {
+    try {
+      running.digests = startDigests(features, running.tracking, config.digests.quietMs);
+    } catch (error) {
+      // Digests only feed drift statistics: without them the shop works as before.
+      console.warn('[digests] not started', error);
+    }
+  }
+  // Diagnostics: the demo's and the end-to-end tests' window into the worker (e2e/tracking.spec.ts
+  // reads the event ids it applied and its feature values: `await tandem.features.recentEvents()`,
+  // `tandem.features.latest()`). Read-only use; the page itself never goes through it.
+  (globalThis as { tandem?: { features: FeatureClient } }).tandem = { features };
+}
+
+function stopFeatures(running: PageTracking): void {
+  running.digests?.stop();
+  running.features?.close();
+  running.digests = null;
+  running.features = null;
+  delete (globalThis as { tandem?: unknown }).tandem;
+}
+
+/** Stops the page's tracking for good (declined): the tracker, the digests, the worker connection. */
+function stopPageTracking(): void {
+  if (page === null) return;
+  stopFeatures(page);
+  page.tracking.detach();
+  page.tracker.setAnonymous(true);
+  page = null;
 }
 
 /** Sends the worker's digests: after quiet periods, on hide, after a rebase (tracking/digests.ts). */
@@ -101,6 +130,8 @@ const MAX_QUEUED_CALLS = 100;
 export interface DeferredTracking extends ShopTracking {
   /** Forwards the queued calls to `target`, in order, then every later call. */
   attach(target: ShopTracking): void;
+  /** Queues calls again until the next `attach` (tracking stopped, may resume on this page). */
+  pause(): void;
   /** Drops every call from now on, queued or not (consent withdrawn); `attach` does nothing after it. */
   detach(): void;
 }
@@ -146,6 +177,9 @@ export function createDeferredTracking(): DeferredTracking {
       target = next;
       for (const [name, args] of queue.splice(0)) (next[name] as (...a: typeof args) => void)(...args);
     },
+    pause() {
+      target = null;
+    },
     detach() {
       detached = true;
       target = null;
@@ -157,16 +191,13 @@ export function createDeferredTracking(): DeferredTracking {
 const TrackingContext = createContext<ShopTracking>(DISABLED_TRACKING);
 
 /**
- * Withdrawn: stops this page's tracking if it ran, deletes the browser's tracking data, and reloads
- * when something had run here (see the module comment). Also runs on every page load of a shopper
- * who declined, deleting what a tab that was still open at the withdrawal may have left behind.
+ * Deletes the browser's tracking data (anonymous statistics or declined: on the change, and on every
+ * page load, for what a tab still tracking at the change may have written since), then reloads when
+ * the feature worker ran here (see the module comment).
  */
-async function withdraw(): Promise<void> {
-  const ran = page;
-  page = null;
-  ran?.stop();
+async function erase(reload: boolean): Promise<void> {
   await eraseTrackingData();
-  if (ran !== null) location.reload();
+  if (reload) location.reload();
 }
 
 export function TrackingProvider({ config, children }: { config: TrackingConfig; children?: ReactNode }) {
@@ -174,15 +205,21 @@ export function TrackingProvider({ config, children }: { config: TrackingConfig;
   const [features, setFeatures] = useState<FeatureClient | null>(null);
   const { choice } = useConsent().view;
   useEffect(() => {
-    if (isTrackingAllowed(choice)) {
-      const created = pageTracking(config);
-      deferred.attach(created.tracking);
-      setFeatures(created.features);
-    } else if (choice === 'denied') {
-      // The provider's queue stays: a shopper who accepts later, on this page, gets this page's view tracked.
+    const change = consentChange({ mode: page?.mode ?? 'off', workerStarted: page?.workerStarted ?? false }, choice);
+    if (change.mode === 'off') {
+      if (page !== null) {
+        stopPageTracking();
+        // Calls queue again: a shopper who accepts later, on this page, gets this page's view tracked.
+        deferred.pause();
+      }
+      // Undecided or declined from the start: the provider's queue holds this page's calls meanwhile.
       setFeatures(null);
-      void withdraw();
+    } else {
+      const running = runPageTracking(config, change.mode);
+      deferred.attach(running.tracking);
+      setFeatures(running.features);
     }
+    if (change.erase) void erase(change.reload);
   }, [config, deferred, choice]);
   return createElement(
     TrackingContext.Provider,

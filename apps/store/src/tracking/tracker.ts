@@ -4,6 +4,9 @@
  * plugin (feed-plugin.ts) gives every event a true timestamp and hands the finished payload to `sink`
  * (the feature worker), so the browser and the server window on identical events and times.
  * Every call is caught: a tracking failure is logged, never thrown into the page.
+ *
+ * Anonymous statistics (consent choice `anonymous`): the same tracker in Snowplow's anonymous mode
+ * (`ANONYMOUS_TRACKING`), switched in place by `setAnonymous`.
  */
 import {
   type Product,
@@ -18,7 +21,17 @@ import {
   trackRemoveFromCart,
   trackTransaction,
 } from '@snowplow/browser-plugin-snowplow-ecommerce';
-import { newTracker, setUserId, trackPageView, trackSelfDescribingEvent } from '@snowplow/browser-tracker';
+import {
+  type AnonymousTrackingOptions,
+  clearUserData,
+  disableAnonymousTracking,
+  enableAnonymousTracking,
+  newTracker,
+  type StateStorageStrategy,
+  setUserId,
+  trackPageView,
+  trackSelfDescribingEvent,
+} from '@snowplow/browser-tracker';
 import { FEATURE_DIGEST_SCHEMA_URI } from '@tandem/feature-core';
 import { createFeedPlugin, type EventSink } from './feed-plugin.js';
 import type { CartLine, CartState, ProductRef, ShopTracking, TrackingConfig } from './shop-tracking.js';
@@ -33,10 +46,43 @@ export interface ShopTrackingOptions {
   readonly onError?: (error: unknown) => void;
   /** Events per POST; 1 sends each at once (the default), more batches them. */
   readonly bufferSize?: number;
+  /** Start in anonymous mode (see `ANONYMOUS_TRACKING`); false by default. */
+  readonly anonymous?: boolean;
+}
+
+/**
+ * Snowplow's anonymous mode for anonymous statistics. Without session tracking the tracker puts no
+ * domain_userid, domain_sessionid, session entity, tab id or user id in events; with server
+ * anonymisation every request carries `SP-Anonymous: *`, and the collector then keeps no IP and
+ * sets no `sp` cookie (its network id is all zeros).
+ */
+export const ANONYMOUS_TRACKING: AnonymousTrackingOptions = {
+  withServerAnonymisation: true,
+  withSessionTracking: false,
+};
+
+/**
+ * Where the tracker keeps its ids and its unsent queue. Anonymous: nowhere (memory only), so nothing is
+ * written to cookies or local storage. Full: the tracker's default, first-party cookies and local storage.
+ */
+const STORAGE: Record<'anonymous' | 'full', StateStorageStrategy> = {
+  anonymous: 'none',
+  full: 'cookieAndLocalStorage',
+};
+
+/** The page's tracker: the shop's calls, and the switch between full and anonymous tracking. */
+export interface PageShopTracking extends ShopTracking {
+  /**
+   * Switches anonymous mode in place, without a new tracker. On: the tracker deletes its cookies and
+   * stored ids and forgets them (`clearUserData`), renews the page view id, and later events carry no
+   * ids. Off: new ids, kept in first-party cookies from now (the events of the current page view share
+   * its page view id with those sent before). Never throws.
+   */
+  setAnonymous(anonymous: boolean): void;
 }
 
 /** A ShopTracking that does nothing: tracking switched off. */
-export const DISABLED_TRACKING: ShopTracking = Object.freeze({
+export const DISABLED_TRACKING: PageShopTracking = Object.freeze({
   pageView() {},
   listView() {},
   listClick() {},
@@ -51,6 +97,7 @@ export const DISABLED_TRACKING: ShopTracking = Object.freeze({
   signIn() {},
   signOut() {},
   featureDigest() {},
+  setAnonymous() {},
 });
 
 interface DoNotTrackGlobals {
@@ -88,14 +135,15 @@ function cart(c: CartState, changed: CartLine) {
 let trackerCount = 0;
 
 /**
- * Creates the page's tracking: one Snowplow tracker (its own namespace), anonymous until `signIn`.
- * `config.enabled === false` gives `DISABLED_TRACKING`. Never throws.
+ * Creates the page's tracking: one Snowplow tracker (its own namespace), without a user id until
+ * `signIn`, in anonymous mode when `options.anonymous`. `config.enabled === false` gives
+ * `DISABLED_TRACKING`. Never throws.
  */
 export function createShopTracking(
   config: TrackingConfig,
   sink: EventSink,
   options: ShopTrackingOptions = {},
-): ShopTracking {
+): PageShopTracking {
   if (!config.enabled) return DISABLED_TRACKING;
   const onError = options.onError ?? ((error: unknown) => console.warn('[tracking]', error));
   const namespace = `tandem-${++trackerCount}`;
@@ -108,6 +156,8 @@ export function createShopTracking(
       bufferSize: options.bufferSize ?? 1,
       respectDoNotTrack: true,
       contexts: { session: true, webPage: true, browser: true },
+      stateStorageStrategy: STORAGE[options.anonymous === true ? 'anonymous' : 'full'],
+      ...(options.anonymous === true ? { anonymousTracking: ANONYMOUS_TRACKING } : {}),
       plugins: [SnowplowEcommercePlugin(), createFeedPlugin({ sink, isSent: () => !isDoNotTrack(), onError })],
     });
     if (tracker === null) throw new Error(`newTracker returned null for namespace ${namespace}`);
@@ -189,5 +239,14 @@ export function createShopTracking(
     featureDigest: guard((digest) =>
       trackSelfDescribingEvent({ event: { schema: FEATURE_DIGEST_SCHEMA_URI, data: { ...digest } } }, trackers),
     ),
+    setAnonymous: guard((anonymous: boolean) => {
+      if (anonymous) {
+        enableAnonymousTracking({ options: ANONYMOUS_TRACKING, stateStorageStrategy: STORAGE.anonymous }, trackers);
+        // After the switch, so the forgotten domain_userid is replaced by none rather than a new one.
+        clearUserData({ preserveSession: false, preserveUser: false }, trackers);
+      } else {
+        disableAnonymousTracking({ stateStorageStrategy: STORAGE.full }, trackers);
+      }
+    }),
   };
 }
