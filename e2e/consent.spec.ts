@@ -2,15 +2,18 @@
  * Consent: the store tracks nothing and stores nothing before the shopper accepts (no request to the
  * collector path, no IndexedDB database, no Snowplow cookie, no feature worker, no offers), starts
  * tracking on Accept without a reload (the page view reaches Kafka), and a withdrawal deletes the
- * feature database and the tracker's cookies. These tests click the banner; the other specs give
- * consent through e2e/support/consent.ts. Also: the store's Content Security Policy is on every page,
- * and shopping with tracking on violates it nowhere.
+ * feature database and the tracker's cookies. Anonymous statistics send events without any id
+ * (`SP-Anonymous: *`, no cookie, nothing stored, no offers), which the pipeline keys to no one; a
+ * grant from there switches in place, and a move back deletes what the grant stored. These tests
+ * click the banner; the other specs give consent through e2e/support/consent.ts. Also: the store's
+ * Content Security Policy is on every page, shopping with tracking on violates it nowhere, and the
+ * ops pages show none of the shop's banner, header or tracking.
  */
-import { type BrowserContext, test as base, expect, type Page } from '@playwright/test';
-import { watchCspViolations } from './support/consent.js';
+import { type BrowserContext, test as base, expect, type Page, type Request } from '@playwright/test';
+import { giveConsent, watchCspViolations } from './support/consent.js';
 import { domainUserIdOf } from './support/drift.js';
-import { drawerToggle, featureRow, offersRegion, viewProduct } from './support/shop.js';
-import { e2eStack, eventually, watchEnrichedTopic } from './support/stack.js';
+import { cartLink, drawerToggle, featureRow, offersRegion, viewProduct } from './support/shop.js';
+import { e2eStack, eventually, featureHashes, watchEnrichedTopic } from './support/stack.js';
 
 /** Consent is not given here; every test checks its pages for CSP violations. */
 const test = base.extend({
@@ -32,6 +35,55 @@ function collectorRequests(page: Page): string[] {
       seen.push(`${request.method()} ${request.url()} ${request.postData() ?? ''}`);
   });
   return seen;
+}
+
+/** One event as the tracker posted it (Snowplow tracker protocol fields: `e`, `eid`, `duid`, `sid`, `uid`, `co`/`cx`). */
+type SentEvent = Record<string, string | undefined>;
+
+/** A POST to the collector path: its `SP-Anonymous` header and its events. */
+interface CollectorPost {
+  readonly anonymousHeader: string | null;
+  readonly events: readonly SentEvent[];
+}
+
+/** Every POST the page makes to the collector path, with all its headers (`allHeaders` is asynchronous). */
+function collectorPosts(page: Page): CollectorPost[] {
+  const seen: CollectorPost[] = [];
+  page.on('request', (request: Request) => {
+    if (request.method() !== 'POST' || !new URL(request.url()).pathname.startsWith('/t/')) return;
+    const events = (JSON.parse(request.postData() ?? '{}') as { data?: SentEvent[] }).data ?? [];
+    void request
+      .allHeaders()
+      .then((headers) => seen.push({ anonymousHeader: headers['sp-anonymous'] ?? null, events }));
+  });
+  return seen;
+}
+
+/** The event's entities, decoded (`co` as JSON, or `cx` as base64url JSON). */
+function entitiesOf(event: SentEvent): string {
+  if (event.co !== undefined) return event.co;
+  if (event.cx === undefined) return '';
+  return Buffer.from(event.cx.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+}
+
+/** What in a sent event could name the browser, its session or the shopper; empty for an anonymous event. */
+function identifiersIn(event: SentEvent): string[] {
+  const found: string[] = (['duid', 'sid', 'vid', 'uid', 'nuid', 'tnuid'] as const).filter(
+    (field) => event[field] !== undefined && event[field] !== '',
+  );
+  const entities = entitiesOf(event);
+  if (entities.includes('client_session')) found.push('client_session entity');
+  if (/"tabId":"[^"]/.test(entities)) found.push('tabId');
+  return found;
+}
+
+/** The tracker's keys in local and session storage (its queue, its tab id). */
+async function snowplowStorageKeys(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter(
+      (key) => key.startsWith('snowplowOutQueue_') || key.startsWith('_sp_'),
+    ),
+  );
 }
 
 async function databaseNames(page: Page): Promise<string[]> {
@@ -177,6 +229,137 @@ test('withdrawing consent stops tracking and deletes the feature database and th
   expect(requests).toEqual([]);
   expect(await databaseNames(page)).toEqual([]);
   await expect(drawerToggle(page)).toHaveCount(0);
+});
+
+test('anonymous statistics: events without ids, nothing stored, no worker, no offer; a grant switches in place, anonymous again deletes what it stored', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(90_000);
+  const stack = e2eStack();
+  const kafka = stack === null ? null : await watchEnrichedTopic(stack);
+  try {
+    const posts = collectorPosts(page);
+    await page.goto('/');
+    await page.evaluate(() => Object.assign(globalThis, { consentMark: true }));
+    await banner(page).getByRole('button', { name: 'Anonymous statistics only' }).click();
+    await expect(banner(page)).toBeHidden();
+
+    // The page view of this page goes out as the tracker starts, anonymously, without a reload.
+    await expect.poll(() => posts.some((post) => post.events.some((event) => event.e === 'pv'))).toBe(true);
+    expect(await page.evaluate(() => (globalThis as { consentMark?: boolean }).consentMark)).toBe(true);
+    // The four views that bring the discount offer with consent (offers.spec.ts): here no worker counts them.
+    await browseWidePriceRange(page);
+    await page.waitForTimeout(2_000);
+    await expect(offersRegion(page).getByRole('heading')).toHaveCount(0);
+    await expect(drawerToggle(page)).toHaveCount(0);
+    expect(await featureClientStarted(page)).toBe(false);
+    expect(await databaseNames(page)).toEqual([]);
+    expect(await snowplowCookies(context)).toEqual([]);
+    expect(await snowplowStorageKeys(page)).toEqual([]);
+
+    const anonymousEvents = posts.flatMap((post) => post.events);
+    expect(anonymousEvents.filter((event) => event.e === 'pv').length).toBeGreaterThanOrEqual(5);
+    // Every request asks the collector to anonymise (no IP, no `sp` cookie); no event carries an id.
+    expect(posts.map((post) => post.anonymousHeader)).toEqual(posts.map(() => '*'));
+    expect(anonymousEvents.flatMap(identifiersIn)).toEqual([]);
+    await privacyChoices(page).click();
+    await expect(banner(page)).toContainText('You chose anonymous statistics');
+    await page.keyboard.press('Escape');
+
+    // A consent platform grants: the tracker leaves its anonymous mode in place, the worker starts.
+    const sentBeforeGrant = posts.length;
+    expect(
+      await page.evaluate(() => (globalThis as { tandemConsent?: { choice: unknown } }).tandemConsent?.choice),
+    ).toBe('anonymous');
+    await page.evaluate(() =>
+      (globalThis as unknown as { tandemConsent: { grant(): Promise<void> } }).tandemConsent.grant(),
+    );
+    await expect.poll(() => featureClientStarted(page)).toBe(true);
+    await viewProduct(page, 'Home', 'Enamel Mug');
+    expect(await page.evaluate(() => (globalThis as { consentMark?: boolean }).consentMark)).toBe(true);
+    await expect.poll(() => databaseNames(page)).toContain('tandem-features');
+    await expect
+      .poll(async () => (await snowplowCookies(context)).some((name) => name.startsWith('_sp_id.')))
+      .toBe(true);
+    const domainUserId = domainUserIdOf(await context.cookies());
+    await expect
+      .poll(() => posts.slice(sentBeforeGrant).some((post) => post.events.some((event) => event.e === 'ue')))
+      .toBe(true);
+    for (const post of posts.slice(sentBeforeGrant)) {
+      expect(post.anonymousHeader).toBeNull();
+      for (const event of post.events) expect(event.duid).toBe(domainUserId);
+    }
+
+    if (stack !== null && kafka !== null) {
+      // The pipeline ties none of the anonymous events to anyone: the shopper's server features count
+      // the one product view made after the grant, not the four made anonymously before it (were those
+      // keyed to this browser, they would sit earlier in the same partition), no enriched event of this
+      // browser is an anonymous one, and there is no feature hash for the empty or the all-zero id.
+      const hashes = featureHashes(stack);
+      try {
+        const user = await eventually(
+          () => hashes.user(domainUserId),
+          (hash) => hash.values.product_view_count_5m !== undefined,
+        );
+        expect(user.values.product_view_count_5m).toBe('1');
+        const anonymousIds = new Set(anonymousEvents.map((event) => event.eid));
+        expect(kafka.events(domainUserId).filter((event) => anonymousIds.has(event.eventId))).toEqual([]);
+        for (const key of ['', '00000000-0000-0000-0000-000000000000'])
+          expect((await hashes.user(key)).values, `features of user "${key}"`).toEqual({});
+      } finally {
+        hashes.close();
+      }
+    }
+
+    // Back to anonymous from the banner: what the grant stored goes, and the page reloads (the worker may
+    // be a SharedWorker holding the shopper in memory); the tracker starts over anonymously.
+    await privacyChoices(page).click();
+    const reloaded = page.waitForEvent('load');
+    await banner(page).getByRole('button', { name: 'Anonymous statistics only' }).click();
+    await reloaded;
+    await expect.poll(() => databaseNames(page)).toEqual([]);
+    expect(await snowplowCookies(context)).toEqual([]);
+    expect(await featureClientStarted(page)).toBe(false);
+    const sentAfter = posts.length;
+    await viewProduct(page, 'Watches', 'Field Watch 38');
+    await expect.poll(() => posts.length).toBeGreaterThan(sentAfter);
+    const after = posts.slice(sentAfter);
+    expect(after.map((post) => post.anonymousHeader)).toEqual(after.map(() => '*'));
+    expect(after.flatMap((post) => post.events).flatMap(identifiersIn)).toEqual([]);
+    expect(await snowplowCookies(context)).toEqual([]);
+    expect(await snowplowStorageKeys(page)).toEqual([]);
+    await expect(drawerToggle(page)).toHaveCount(0);
+  } finally {
+    await kafka?.close();
+  }
+});
+
+test('the ops pages have no shop banner, header or tracking, and still carry the Content Security Policy', async ({
+  page,
+  context,
+  baseURL,
+}) => {
+  // Even a shopper who accepted tracking is not tracked on an ops page.
+  await giveConsent(context, baseURL ?? undefined);
+  const requests = collectorRequests(page);
+  const response = await page.goto('/ops/drift');
+  expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Drift dashboard' })).toBeVisible();
+  await expect(page).toHaveTitle('Drift dashboard · Tandem ops');
+  await expect(banner(page)).toHaveCount(0);
+  await expect(privacyChoices(page)).toHaveCount(0);
+  await expect(cartLink(page)).toHaveCount(0);
+  await expect(page.getByRole('navigation', { name: 'Categories' })).toHaveCount(0);
+  await page.waitForTimeout(1_000);
+  expect(requests).toEqual([]);
+  expect(await featureClientStarted(page)).toBe(false);
+  expect(await databaseNames(page)).toEqual([]);
+
+  // An unknown address still gets the shop's 404, with the shop around it.
+  await page.goto('/no-such-page');
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expect(cartLink(page)).toBeVisible();
 });
 
 test('every page carries the Content Security Policy: own origin only, scripts by nonce, no framing', async ({
