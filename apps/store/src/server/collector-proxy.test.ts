@@ -105,7 +105,7 @@ describe('collector proxy: against a real HTTP server', () => {
           headers: request.headers,
           body: Buffer.concat(chunks).toString(),
         });
-        if (request.url?.startsWith('/slow')) return; // never answers
+        if (request.url?.includes('slow')) return; // never answers
         response.setHeader('set-cookie', [
           'sp=11111111-2222-3333-4444-555555555555; Max-Age=31536000; Path=/; SameSite=None; Secure; HttpOnly',
         ]);
@@ -168,11 +168,16 @@ describe('collector proxy: against a real HTTP server', () => {
     expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/i?e=pv&eid=abc', body: '' });
   });
 
-  it('answers 400 for a dot segment, 502 when the collector is down, 504 when it hangs', async () => {
-    expect((await proxyToCollector(new Request('http://s/t/x'), ['..'], { collectorUrl })).status).toBe(400);
+  it('answers 404 for anything but the tracker paths, 502 when the collector is down, 504 when it hangs', async () => {
+    const before = seen.length;
+    for (const path of [['..'], ['metrics'], ['health'], ['com.snowplowanalytics.snowplow', 'tp2', '..'], ['i', 'x']])
+      expect((await proxyToCollector(new Request('http://s/t/x'), path, { collectorUrl })).status, path.join('/')).toBe(
+        404,
+      );
+    expect(seen.length, 'nothing reached the collector').toBe(before);
     const down = await proxyToCollector(new Request('http://s/t/i'), ['i'], { collectorUrl: 'http://127.0.0.1:1' });
     expect(down.status).toBe(502);
-    const slow = await proxyToCollector(new Request('http://s/t/slow'), ['slow'], { collectorUrl, timeoutMs: 200 });
+    const slow = await proxyToCollector(new Request('http://s/t/i?slow=1'), ['i'], { collectorUrl, timeoutMs: 200 });
     expect(slow.status).toBe(504);
   });
 });

@@ -25,6 +25,12 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
+/**
+ * The collector paths a browser tracker uses (SNOWPLOW.md §2): POST tp2 and the GET pixel. Nothing
+ * else is forwarded: the collector's /metrics and /health are for operators, not for the shop's origin.
+ */
+export const TRACKER_PATHS: ReadonlySet<string> = new Set(['com.snowplowanalytics.snowplow/tp2', 'i']);
+
 /** The collector's network user id cookie (SNOWPLOW.md §2). */
 export const COLLECTOR_COOKIE = 'sp';
 
@@ -135,6 +141,8 @@ export async function proxyToCollector(
   pathSegments: readonly string[],
   options: CollectorProxyOptions,
 ): Promise<Response> {
+  if (!TRACKER_PATHS.has(pathSegments.join('/')))
+    return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain' } });
   const storeUrl = new URL(request.url);
   const target = upstreamUrl(options.collectorUrl, pathSegments, storeUrl.search);
   if (target === null) return new Response('bad path', { status: 400, headers: { 'content-type': 'text/plain' } });

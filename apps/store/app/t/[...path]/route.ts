@@ -1,6 +1,7 @@
 /**
- * The first-party collector path: everything under `/t/` goes to COLLECTOR_URL (see
- * src/server/collector-proxy.ts), e.g. `/t/com.snowplowanalytics.snowplow/tp2` and `/t/i?...`.
+ * The first-party collector path: the tracker's paths under `/t/` go to COLLECTOR_URL (see
+ * src/server/collector-proxy.ts): `/t/com.snowplowanalytics.snowplow/tp2` and `/t/i?...`; any other
+ * path is 404, so the collector's operator endpoints (/metrics, /health) are not on the shop's origin.
  * The request carries no socket address here; Next.js has put the peer's address in X-Forwarded-For
  * when the request came without one, and the proxy passes that chain on (`forwardedFor`).
  */
