@@ -4,7 +4,8 @@
  *
  * 1. A script opening fifteen product pages as fast as it can: the worker takes it for a bot by its
  *    pace (session_peak_events_10s ≥ 45), no offer card is left on screen although the journey
- *    qualifies for the discount, and the "implausible pace" bot sessions went up by one.
+ *    qualifies for the discount, and the "implausible pace" bot sessions went up by one, in the
+ *    dashboard's API and on its offers panel.
  * 2. A browser whose user agent is Googlebot's (launched so, see `launchCrawler`), at a human pace:
  *    no offer, counted as a crawler.
  * 3. The control: the same fifteen pages at a human pace (a second before every page) get the
@@ -15,7 +16,7 @@
  */
 import type { Page } from '@playwright/test';
 import { BOT_PEAK_EVENTS_10S } from '@tandem/feature-core';
-import { botCounts, browse, GOOGLEBOT_UA, JOURNEY, launchCrawler, workerVerdict } from './support/bots.js';
+import { botCounts, browse, GOOGLEBOT_UA, JOURNEY, launchCrawler, opsToken, workerVerdict } from './support/bots.js';
 import { expect, giveConsent, test } from './support/consent.js';
 import { offersRegion } from './support/shop.js';
 import { e2eStack } from './support/stack.js';
@@ -29,7 +30,7 @@ const discountCard = (page: Page) => offersRegion(page).getByRole('heading', { n
 test('a script racing through fifteen product pages gets no offer and is counted by its pace', async ({
   page,
   request,
-}) => {
+}, testInfo) => {
   test.setTimeout(60_000);
   const storeUrl = stack?.storeUrl ?? '';
   const before = await botCounts(request, storeUrl);
@@ -63,7 +64,18 @@ test('a script racing through fifteen product pages gets no offer and is counted
   await expect(page.getByRole('heading', { level: 1, name: 'Road Racer Pro' })).toBeVisible();
   await expect.poll(async () => (await workerVerdict(page)).bot).toBe('implausible_pace');
   await page.waitForTimeout(1_000);
-  expect((await botCounts(request, storeUrl)).implausible_pace.session).toBe(before.implausible_pace.session + 1);
+  const after = await botCounts(request, storeUrl);
+  expect(after.implausible_pace.session).toBe(before.implausible_pace.session + 1);
+
+  // Operators see it on the dashboard's offers panel.
+  await page.goto(`/ops/drift?token=${encodeURIComponent(opsToken())}`);
+  const bots = page
+    .getByRole('region', { name: 'Offers against the holdout' })
+    .getByRole('region', { name: 'Bots (no offers)' });
+  await expect(bots.locator('tr[data-bot-reason="implausible_pace"] [data-cell="sessions"]')).toHaveText(
+    String(after.implausible_pace.session),
+  );
+  await bots.screenshot({ path: testInfo.outputPath('offers-panel-bots.png') });
 });
 
 test("a crawler's user agent at a human pace gets no offer and is counted as a crawler", async ({
