@@ -74,6 +74,29 @@ describe('pipeline', () => {
     expect(bad).toEqual([]);
   });
 
+  it('passes an anonymous event of no shopper on as good under SP-Anonymous, and only then', async () => {
+    const { pipeline, good, bad } = recordingPipeline();
+    const { duid: _duid, sid: _sid, ...anonymousView } = pageView();
+    await pipeline.process({
+      ...request([anonymousView]),
+      anonymous: true,
+      ip: null,
+      networkUserId: '00000000-0000-0000-0000-000000000000',
+    });
+    expect(bad).toEqual([]);
+    expect(good).toHaveLength(1);
+    const fields = good[0]?.value.split('\t') ?? [];
+    expect(fields).toHaveLength(131);
+    // No IP, no domain_userid: keyed by its event id, as enrichment does for an event with no user.
+    expect(good[0]?.key).toBe(anonymousView.eid);
+    expect(fields).not.toContain('127.0.0.1');
+    // The same event without SP-Anonymous is broken tracking: a bad row naming the reason.
+    await pipeline.process(request([anonymousView]));
+    expect(good).toHaveLength(1);
+    expect(bad.map(badRowType)).toEqual(['enrichment_failures']);
+    expect(JSON.stringify(bad[0])).toContain('no_shopper');
+  });
+
   it('turns each kind of bad event into its bad row, and keeps the good ones', async () => {
     const { pipeline, good, bad } = recordingPipeline();
     const { e: _e, ...withoutType } = pageView();

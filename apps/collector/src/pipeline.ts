@@ -172,7 +172,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         continue;
       }
       const accepted = fromTrackerPayload(event);
-      if (!accepted.ok) {
+      // Anonymous tracking (SP-Anonymous, the shop's "anonymous statistics" consent): an event of no
+      // shopper is a good Snowplow event for analytics, not bad input; the aggregator skips it.
+      const anonymousEvent = !accepted.ok && accepted.reason === 'no_shopper' && request.anonymous;
+      if (!accepted.ok && !anonymousEvent) {
         countBad('enrichment_failures');
         bad.push(enrichmentFailures({ reason: accepted.reason, detail: accepted.detail, event, raw }));
         continue;

@@ -11,7 +11,7 @@ import {
   type ShopperEvent,
 } from '@tandem/feature-core';
 import { fromEnrichedTsv } from '@tandem/feature-core/enriched';
-import { type EventSpec, enrichedTsv, uuid } from '@tandem/feature-core/testing';
+import { type EventSpec, enrichedTsv, enrichedTsvWith, uuid } from '@tandem/feature-core/testing';
 import { type LaneLayout, laneSnapshotKey, layoutKey, parseLaneLayout } from '@tandem/infra/lane-state';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,12 +30,16 @@ afterAll(async () => {
   await stack?.stop();
 }, 60_000);
 
-async function runAggregator(overrides: Record<string, string>, now: () => number): Promise<Aggregator> {
+async function runAggregator(
+  overrides: Record<string, string>,
+  now: () => number,
+  metrics = createMetrics(),
+): Promise<Aggregator> {
   const config = stack.config(overrides);
   return await startAggregator({
     config,
     store: createFeatureStore(tcpTransport(config.redisUrl)),
-    metrics: createMetrics(),
+    metrics,
     log: createLog('test', 'info'),
     now,
   });
@@ -170,12 +174,19 @@ describe('values that change by time alone', () => {
 });
 
 describe('bad input', () => {
-  it('sends undecodable lines to the dead-letter topic with reason and offset, and goes on', async () => {
+  it('sends undecodable lines to the dead-letter topic with reason and offset, and goes on; skips anonymous events', async () => {
     const topic = await stack.createTopic('bad-input');
     const now = Date.now();
     const good = productView(10, now - 1_000, { domainUserId: 'dddddddd-0000-4000-8000-00000000e010' });
     const noCart: EventSpec = { ...productView(11, now - 900), type: 'add_to_cart', products: [] };
+    // Anonymous tracking: a valid event of no shopper (no user_id, no domain_userid). Not bad input.
+    const anonymous = enrichedTsvWith(productView(13, now - 700), {
+      domain_userid: '',
+      user_id: '',
+      domain_sessionid: '',
+    });
     const lines = [
+      anonymous,
       'not a tsv line at all',
       enrichedTsv(productView(12, now - 800))
         .split('\t')
@@ -184,25 +195,28 @@ describe('bad input', () => {
       enrichedTsv(noCart),
       enrichedTsv(good),
     ];
-    // One partition (same key): offsets 0..3 in order.
+    // One partition (same key): offsets 0..4 in order.
     await stack.produce(
       lines.map((value) => ({ key: 'same-key', value })),
       topic,
     );
     const group = 'bad-input';
-    const aggregator = await runAggregator({ CONSUMER_GROUP: group, ENRICHED_TOPIC: topic }, Date.now);
+    const metrics = createMetrics();
+    const aggregator = await runAggregator({ CONSUMER_GROUP: group, ENRICHED_TOPIC: topic }, Date.now, metrics);
     try {
       const value = await eventually(
         () => stack.redisClient.get(`user:${good.domainUserId}:product_view_count_5m`),
         (v) => v === '1',
       );
       expect(value).toBe('1');
+      // The anonymous event (offset 0) is counted, and is not among the dead letters.
       const letters = await readTopic(stack, 'tandem-dead-letter', (m) => m.source?.topic === topic, 3);
       expect(letters.map((m) => [m.reason, m.source.offset]).sort()).toEqual([
-        ['missing_entity', '2'],
-        ['wrong_field_count', '0'],
+        ['missing_entity', '3'],
         ['wrong_field_count', '1'],
+        ['wrong_field_count', '2'],
       ]);
+      expect((await metrics.anonymousEvents.get()).values[0]?.value).toBe(1);
       for (const letter of letters) expect(letter.detail).toEqual(expect.any(String));
     } finally {
       await aggregator.stop();

@@ -310,6 +310,12 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     for (const message of batch.messages) {
       metrics.eventsIn.inc();
       const decoded = decodeInput(message.value, config.inputFormat);
+      // Anonymous tracking (the shopper's consent choice): a valid event with no shopper to key a lane
+      // on. Counted and skipped, not dead-lettered: nothing is wrong with it.
+      if (!decoded.ok && decoded.reason === 'no_shopper') {
+        metrics.anonymousEvents.inc();
+        continue;
+      }
       if (!decoded.ok) {
         deadLetters.push(refuse(decoded, batch.topic, batch.partition, message.offset, message.value, atMs));
         continue;

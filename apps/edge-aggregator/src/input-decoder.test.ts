@@ -39,7 +39,7 @@ describe('decodeInput', () => {
     ['wrong_field_count', 'not\tan\tenriched\tline'],
     ['wrong_field_count', `${enrichedTsv(SPEC)}\textra`],
     ['missing_field', enrichedTsvWith(SPEC, { event_id: '' })],
-    ['missing_field', enrichedTsvWith(SPEC, { domain_userid: '', user_id: '' })],
+    ['no_shopper', enrichedTsvWith(SPEC, { domain_userid: '', user_id: '' })],
     ['invalid_field', enrichedTsvWith(SPEC, { event_id: 'not-a-uuid' })],
     ['invalid_field', enrichedTsvWith(SPEC, { collector_tstamp: 'yesterday', derived_tstamp: 'yesterday' })],
     ['unknown_event', enrichedTsvWith(SPEC, { event: 'teleport' })],

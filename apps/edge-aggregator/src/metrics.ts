@@ -29,6 +29,11 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers,
     }),
+    anonymousEvents: new Counter({
+      name: 'tandem_anonymous_events_total',
+      help: 'Events of no shopper (anonymous tracking: no user_id or domain_userid), skipped: no lane can hold them',
+      registers,
+    }),
     clockSkew: new Counter({
       name: 'tandem_clock_skew_events_total',
       help: 'Events whose time was outside [collector_tstamp - 24 h, collector_tstamp + 5 min] and was replaced by collector_tstamp',

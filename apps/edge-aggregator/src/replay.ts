@@ -72,6 +72,8 @@ export interface ReplaySummary {
   readonly notApplied: number;
   /** Events of erased shoppers, skipped (docs/decisions/0008-erasure.md). */
   readonly erased: number;
+  /** Events of no shopper (anonymous tracking), skipped as the aggregator does. */
+  readonly anonymous: number;
   /** Messages that could not be decoded, by reason (the aggregator's dead-letter reasons). */
   readonly dead: Readonly<Partial<Record<DeadLetterReason, number>>>;
   /** Lanes with at least one applied event, each written in full. */
@@ -239,12 +241,17 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
   let duplicates = 0;
   let notApplied = 0;
   let erased = 0;
+  let anonymous = 0;
   const erasures = options.erasures ?? new Map<string, number>();
   const { read, groupDeleted } = await readTopic(
     config,
     groupId,
     (value) => {
       const decoded = decodeInput(value, config.inputFormat);
+      if (!decoded.ok && decoded.reason === 'no_shopper') {
+        anonymous++;
+        return;
+      }
       if (!decoded.ok) {
         dead[decoded.reason] = (dead[decoded.reason] ?? 0) + 1;
         return;
@@ -328,6 +335,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     duplicates,
     notApplied,
     erased,
+    anonymous,
     dead,
     lanes: {
       user: lanes.filter((lane) => lane.kind === 'user').length,
@@ -493,7 +501,7 @@ export function describeSummary(summary: ReplaySummary): string[] {
   return [
     `replay of ${summary.topic}${summary.dryRun ? ' (dry run: nothing written)' : ''}`,
     `  events read     ${formatCount(summary.eventsRead)}`,
-    `  applied         ${formatCount(summary.applied)} (duplicates ${formatCount(summary.duplicates)}, not applied ${formatCount(summary.notApplied)}, erased shoppers' ${formatCount(summary.erased)})`,
+    `  applied         ${formatCount(summary.applied)} (duplicates ${formatCount(summary.duplicates)}, not applied ${formatCount(summary.notApplied)}, erased shoppers' ${formatCount(summary.erased)}, anonymous ${formatCount(summary.anonymous)})`,
     `  dead            ${dead.length === 0 ? '0' : dead.map(([reason, count]) => `${reason} ${count}`).join(', ')}`,
     `  lanes           ${formatCount(summary.lanes.user)} user, ${formatCount(summary.lanes.session)} session`,
     `  keys ${summary.dryRun ? 'to write ' : 'written  '}  ${formatCount(summary.keysWritten)} (deleted ${formatCount(summary.keysDeleted)}, ${formatCount(summary.redisCalls)} Redis calls)`,

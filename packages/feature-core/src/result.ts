@@ -11,8 +11,14 @@ export type RejectReason =
   | 'bad_base64'
   /** An enriched TSV line does not have exactly 131 fields. */
   | 'wrong_field_count'
-  /** A field the event needs (event id, time, user) is missing or empty. */
+  /** A field the event needs (event id, time) is missing or empty. */
   | 'missing_field'
+  /**
+   * The event names no shopper (neither user_id nor domain_userid): anonymous tracking, or a tracker
+   * set up without identity. A valid Snowplow event no feature can be keyed on; under SP-Anonymous
+   * the collector passes it on, and the aggregator counts and skips it.
+   */
+  | 'no_shopper'
   /** A field has the wrong type, format or range for its Snowplow schema. */
   | 'invalid_field'
   /** An entity the event type requires (product, cart, transaction, ...) is missing. */
@@ -29,6 +35,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'bad_base64',
   'wrong_field_count',
   'missing_field',
+  'no_shopper',
   'invalid_field',
   'missing_entity',
   'unknown_event',

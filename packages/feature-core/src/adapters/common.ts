@@ -43,7 +43,7 @@ export function assembleEvent(envelope: EventEnvelope, body: EventBody): Result<
   if (!UUID.test(envelope.eventId)) return reject('invalid_field', `event id is not a UUID: ${envelope.eventId}`);
   if (envelope.eventTimeMs === null) return reject('missing_field', 'event time is missing');
   const userKey = envelope.userId ?? envelope.domainUserId;
-  if (userKey === null) return reject('missing_field', 'neither user_id nor domain_userid is set');
+  if (userKey === null) return reject('no_shopper', 'neither user_id nor domain_userid is set');
   const time = boundEventTime(envelope.eventTimeMs, envelope.collectorTimeMs);
   return ok({
     eventId: envelope.eventId.toLowerCase(),

@@ -241,7 +241,7 @@ describe('fromEnrichedTsv: rejections', () => {
     ['an empty collector_tstamp', { collector_tstamp: '' }, 'missing_field'],
     ['a collector_tstamp that is not a timestamp', { collector_tstamp: 'yesterday' }, 'invalid_field'],
     ['a derived_tstamp that is not a timestamp', { derived_tstamp: '2026-03-02' }, 'invalid_field'],
-    ['no user at all', { user_id: '', domain_userid: '' }, 'missing_field'],
+    ['no user at all', { user_id: '', domain_userid: '' }, 'no_shopper'],
     ['an unstruct event without unstruct_event', { unstruct_event: '' }, 'missing_field'],
     ['unstruct_event that is not JSON', { unstruct_event: '{"schema":' }, 'bad_json'],
     ['contexts that is not JSON', { contexts: '[' }, 'bad_json'],

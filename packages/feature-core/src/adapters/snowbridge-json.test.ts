@@ -188,7 +188,7 @@ describe('fromSnowbridgeJson: rejections', () => {
     ['no timestamp', ['timestamp'], undefined, 'missing_field'],
     ['a timestamp that is not ISO', ['timestamp'], 'Monday', 'invalid_field'],
     ['a collector_tstamp that is not ISO', ['metadata', 'collector_tstamp'], '1772445600000', 'invalid_field'],
-    ['no user', ['enrich', 'user'], {}, 'missing_field'],
+    ['no user', ['enrich', 'user'], {}, 'no_shopper'],
     ['no cart entity', ['payload', 'cart'], {}, 'missing_entity'],
     ['a product price with 3 decimals', ['payload', 'product', 'price'], 19.999, 'invalid_field'],
   ] as const)('rejects %s', (_label, path, value, reason) => {

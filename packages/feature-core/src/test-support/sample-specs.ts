@@ -82,7 +82,7 @@ export const KINDS: readonly (readonly [EventSpecType, string])[] = [
 export const INVALID_SPECS: readonly (readonly [string, EventSpec, string])[] = [
   ['an empty event id', sampleSpec('page_view', { eventId: '' }), 'missing_field'],
   ['an event id that is not a UUID', sampleSpec('page_view', { eventId: 'evt-42' }), 'invalid_field'],
-  ['neither user_id nor domain_userid', sampleSpec('page_view', { domainUserId: '' }), 'missing_field'],
+  ['neither user_id nor domain_userid', sampleSpec('page_view', { domainUserId: '' }), 'no_shopper'],
   ['an add_to_cart without a cart', sampleSpec('add_to_cart', { cart: undefined }), 'missing_entity'],
   ['a remove_from_cart without a product', sampleSpec('remove_from_cart', { products: [] }), 'missing_entity'],
   ['a product_view without a product', sampleSpec('product_view', { products: [] }), 'missing_entity'],
