@@ -99,6 +99,11 @@ describe('feature state (payload → values → offers)', () => {
       human.ingest(payload('list_view', c.now(), { listName: 'recommendations' }));
     }
     expect(human.snapshot()).toMatchObject({ bot: null, offers: [{ ruleId: 'price_sensitive_browser' }] });
+
+    // A tab tells the (shared) worker its own agent: a crawler's takes the offer away at once.
+    expect(human.setUserAgent('Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0')).toBe(false);
+    expect(human.setUserAgent('Mozilla/5.0 (compatible; Googlebot/2.1)')).toBe(true);
+    expect(human.snapshot()).toMatchObject({ bot: 'crawler_user_agent', offers: [] });
   });
 
   it('fires the stalled-cart chat prompt on a tick, without a new event', () => {

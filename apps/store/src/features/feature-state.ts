@@ -131,6 +131,12 @@ export interface FeatureState {
   tick(): boolean;
   /** Hides an offer for the rest of the session; true when it changed anything. */
   dismiss(ruleId: string): boolean;
+  /**
+   * The user agent of the tab that talks to this state (a shared worker's own `navigator.userAgent`
+   * is the browser's default, not an agent a tab or automation set): re-evaluates the bot decision;
+   * true when the snapshot changed.
+   */
+  setUserAgent(agent: string | null): boolean;
   snapshot(): FeatureSnapshot;
   recentEvents(): readonly SentPayload[];
   toPersisted(): PersistedFeatures;
@@ -164,7 +170,7 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
   const maxRecent = options.maxRecentEvents ?? 1_000;
   // The bot decision reads its fields on every event too: a bot must never see an offer fire.
   const ruleFields = new Set([...ruleFeatures(rules), ...BOT_FEATURES]);
-  const userAgent =
+  let userAgent =
     options.userAgent !== undefined
       ? options.userAgent
       : ((globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? null);
@@ -282,6 +288,13 @@ export function createFeatureState(options: FeatureStateOptions): FeatureState {
       const changed = fired.length > 0 || next !== valuesSignature;
       valuesSignature = next;
       return changed;
+    },
+    setUserAgent(agent) {
+      if (agent === userAgent) return false;
+      userAgent = agent;
+      const before = { bot, offers };
+      evaluate(Math.max(now(), evaluatedAtMs));
+      return bot !== before.bot || offers !== before.offers;
     },
     dismiss(ruleId) {
       if (dismissed.includes(ruleId) || !offers.some((offer) => offer.ruleId === ruleId)) return false;

@@ -48,6 +48,8 @@ export interface FeatureApi {
 export interface WorkerSettings {
   /** How often to rebase on the server's lanes while a tab is open, ms. */
   readonly rebaseEveryMs?: number;
+  /** The tab's `navigator.userAgent`, for bot filtering (see FeatureState.setUserAgent). */
+  readonly userAgent?: string;
 }
 
 export interface BenchmarkResult {
@@ -309,6 +311,8 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
         configure(settings) {
           const every = settings.rebaseEveryMs;
           if (every !== undefined && Number.isFinite(every) && every >= 1_000) rebaseEveryMs = every;
+          if (typeof settings.userAgent === 'string' && state.setUserAgent(settings.userAgent.slice(0, 1_000)))
+            changed();
         },
       };
     },

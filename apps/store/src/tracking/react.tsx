@@ -70,7 +70,8 @@ function startFeatures(running: PageTracking, config: TrackingConfig): void {
   if (features === null) return;
   running.features = features;
   running.workerStarted = true;
-  features.configure({ rebaseEveryMs: config.rebaseEveryMs });
+  // The tab's agent: a shared worker sees the browser's default one, not an agent set for the tab.
+  features.configure({ rebaseEveryMs: config.rebaseEveryMs, userAgent: navigator.userAgent });
   if (config.digests.enabled) {
     try {
       running.digests = startDigests(features, running.tracking, config.digests.quietMs);
