@@ -173,6 +173,10 @@ export async function startAggregator(deps: AggregatorDeps): Promise<Aggregator>
     rebalanceTimeout: 30_000,
     maxWaitTimeInMs: 50,
     maxBytesPerPartition: 1_048_576,
+    // A longer budget than the client's (~50 s): a broker restart on a loaded machine outlasted that
+    // once (the broker-restart drill), and a consumer that runs out of retries crashes for good with
+    // "Failed to find group coordinator". 12 retries reach ~3 minutes with waits capped at 30 s.
+    retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 30_000 },
   });
   await consumer.connect();
   await consumer.subscribe({
