@@ -16,10 +16,17 @@
  * would not move the worker's "now" at all; it would only stamp the page's next events (the tracker's
  * true timestamp) 60 s ahead of the worker and the server, which is a different, wrong scenario. So
  * the spec waits the real minute (about 65 s of this test's time).
+ *
+ * Saves docs/images/shop-offer.png (the README's picture of the shop): the discount card as it first
+ * appears, 1280 × 800.
  */
+import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/consent.js';
 import { cartLink, drawer, drawerToggle, featureRow, offersRegion, viewProduct } from './support/shop.js';
+
+/** Playwright runs from the repository root (as drift-dashboard.spec.ts assumes for its picture). */
+const SCREENSHOT = resolve('docs/images/shop-offer.png');
 
 /** The discount rule: ≥ 4 distinct products in 5 min, no add to cart, highest price ≥ 2 × lowest. */
 async function browseWidePriceRange(page: Page): Promise<void> {
@@ -48,6 +55,10 @@ test('a wide price range brings the discount; dismissed it stays gone; an idle b
   await expect(discount).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'New offer: 10% off your order' })).toHaveCount(1);
   await expect(offersRegion(page).getByRole('button', { name: 'Get my code' })).toBeVisible();
+  // The README's picture: the viewport only (a full page would be mostly footer), animations settled.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect(discount).toBeInViewport();
+  await page.screenshot({ path: SCREENSHOT, animations: 'disabled' });
 
   // Dismissed with the keyboard: gone at once, focus kept on the page, and still gone after a reload.
   await page.getByRole('button', { name: 'Dismiss offer: 10% off your order' }).focus();
