@@ -3,8 +3,8 @@
  * after `kill -9` at random moments, a Redis flush, a broker restart, or one of three group members
  * killed, the final Redis contents equal a clean single run evaluated at the same time.
  *
- * This is the short drill `npm test` runs. The full one (200,000 events, 5 kills) is
- *   CRASH_EVENTS=200000 CRASH_KILLS=5 npx vitest run --project edge-aggregator src/crash.test.ts
+ * This is the short drill `npm test` runs. The full one (200,000 events, 5 kills) is `npm run drill`
+ * (DRILL_SCALE=full); CRASH_EVENTS and CRASH_KILLS override either size.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,11 +14,12 @@ import { freePort } from '@tandem/infra/ports';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateEventsOverSpan, type LoadRecord } from './load/shoppers.js';
 import { type AggregatorProcess, startAggregatorProcess } from './test-support/aggregator-process.js';
-import { expectedKeyValues, startTestStack, type TestStack } from './test-support/harness.js';
+import { drillScale, settlesToCleanRun as settles, sleep } from './test-support/drill.js';
+import { startTestStack, type TestStack } from './test-support/harness.js';
 import { startRestEndpoint } from './test-support/rest-endpoint-process.js';
 
-const EVENTS = Number(process.env.CRASH_EVENTS ?? 20_000);
-const KILLS = Number(process.env.CRASH_KILLS ?? 3);
+const EVENTS = Number(process.env.CRASH_EVENTS ?? drillScale(20_000, 200_000));
+const KILLS = Number(process.env.CRASH_KILLS ?? drillScale(3, 5));
 const LONG = Math.max(300_000, EVENTS * 5);
 
 let stack: TestStack;
@@ -33,6 +34,11 @@ beforeEach(async () => {
   await stack.redisClient.flushall();
 });
 
+/** Waits until Redis equals the clean run of `lines` (null) or says how it differs. */
+function settlesToCleanRun(lines: readonly string[], timeoutMs = LONG): Promise<string | null> {
+  return settles(stack, lines, timeoutMs);
+}
+
 /** Realistic traffic over the last two hours, with late, duplicate and a few bad lines. */
 function traffic(seed: number, count = EVENTS): LoadRecord[] {
   const spanMs = 2 * 60 * 60_000;
@@ -42,63 +48,6 @@ function traffic(seed: number, count = EVENTS): LoadRecord[] {
     startTimeMs: Date.now() - spanMs - 60_000,
     badShare: 0.001,
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** What differs between Redis and the clean run (at most a few examples), or null when equal. */
-function difference(actual: Record<string, string>, expected: Record<string, string>): string | null {
-  const wrong: string[] = [];
-  for (const [key, value] of Object.entries(expected)) {
-    if (actual[key] !== value) wrong.push(`${key}: ${actual[key] ?? '(absent)'} ≠ ${value}`);
-  }
-  for (const key of Object.keys(actual)) if (!(key in expected)) wrong.push(`${key}: extra ${actual[key]}`);
-  return wrong.length === 0 ? null : `${wrong.length} differences, e.g.\n${wrong.slice(0, 8).join('\n')}`;
-}
-
-/** The feature fields each hash should hold, from the expected string keys (`user:u:f` → `features:user:u` f). */
-function hashesOf(strings: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(strings)) {
-    const [kind, ...rest] = key.split(':');
-    const field = rest.pop() as string;
-    out[`features:${kind}:${rest.join(':')} ${field}`] = value;
-  }
-  return out;
-}
-
-/** Every hash's feature fields (meta fields `_v`, `_events`, ... aside), as `hashKey field` → value. */
-async function readHashFields(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [hashKey, fields] of Object.entries(await stack.readHashes())) {
-    for (const [field, value] of Object.entries(fields)) if (!field.startsWith('_')) out[`${hashKey} ${field}`] = value;
-  }
-  return out;
-}
-
-/**
- * Waits until Redis equals the clean run as of the moment it is read: the string keys and the hashes.
- * Values move at tile boundaries, so each comparison uses the expected values at its own read time,
- * and only reads within one 10-second tile count; it must match exactly once.
- */
-async function settlesToCleanRun(lines: readonly string[], timeoutMs = LONG): Promise<string | null> {
-  const deadline = Date.now() + timeoutMs;
-  let last: string | null = 'never compared';
-  while (Date.now() < deadline) {
-    const before = Date.now();
-    const strings = await stack.readStrings();
-    const hashes = await readHashFields();
-    const after = Date.now();
-    if (Math.floor(before / 10_000) === Math.floor(after / 10_000)) {
-      const expected = expectedKeyValues(lines, after);
-      last = difference(strings, expected) ?? difference(hashes, hashesOf(expected));
-      if (last === null) return null;
-    }
-    await sleep(1_000);
-  }
-  return last;
 }
 
 describe('kill -9 while consuming', () => {
