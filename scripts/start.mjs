@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What `npm start` runs after the bootstrap: the local stack (infra/src/cli/stack.ts: Kafka, Redis,
-// the Upstash-compatible REST endpoint, and the apps as later issues add them). It runs in the
+// the Upstash-compatible REST endpoint, the collector, the edge-aggregator and the store). It runs in the
 // foreground; Ctrl-C reaches it and it stops everything it started.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,7 +13,9 @@ const usage = `Usage: npm start            (bootstrap, then this script)
 
 Starts the local stack in the foreground and prints where to look:
   Kafka 127.0.0.1:9092, Redis redis://127.0.0.1:6379 (an existing server is reused),
-  the Upstash-compatible REST endpoint http://127.0.0.1:8079 (token in .env.local).
+  the Upstash-compatible REST endpoint http://127.0.0.1:8079 (token in .env.local),
+  the collector http://127.0.0.1:9090, the edge-aggregator http://127.0.0.1:9464/metrics
+  and the shop http://127.0.0.1:3000 (built on the first start), with the drift dashboard's URL.
 Ctrl-C stops everything it started. Environment variables override every address
 (docs/architecture.md). \`npm run demo\` replays a shopper journey through feature-core.`;
 
