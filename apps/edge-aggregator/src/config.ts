@@ -24,7 +24,7 @@ export const AGGREGATOR_ENV_DEFAULTS = {
   /**
    * `tcp` (ioredis to REDIS_URL, self-hosted Redis) or `rest` (@upstash/redis: Upstash cloud, or the
    * local REST endpoint). TCP is the default: measured twice the throughput at 28% less CPU per event
-   * (docs/benchmarks.md); Upstash cloud, which speaks only REST, needs FEATURE_STORE=rest.
+   * (docs/benchmarks.md). Upstash cloud serves both: REST (FEATURE_STORE=rest) or TCP over TLS (a rediss:// REDIS_URL).
    */
   FEATURE_STORE: 'tcp',
   REDIS_URL: 'redis://127.0.0.1:6379',
