@@ -51,17 +51,6 @@ interface Batch {
 }
 
 /**
- * The spec as the shop's tracker would send it: the load generator's promotions carry their catalogue
- * index (`category`), which the promotion schema (1-0-0, no additional properties) does not allow, so
- * the collector would rightly make bad rows of them. The enriched-line path never validates it.
- */
-function asTrackerSends(spec: EventSpec): EventSpec {
-  if (spec.promotion === undefined) return spec;
-  const { id, name } = spec.promotion;
-  return { ...spec, promotion: name === undefined ? { id } : { id, name } };
-}
-
-/**
  * The browsers' queues: each shopper's events in their order, cut into batches, each shopper on one
  * browser (so a shopper's batches are sent in order, as one tracker sends them).
  */
@@ -82,7 +71,7 @@ function browserQueues(records: readonly LoadRecord[]): Batch[][] {
       queue.push({
         first: index.get((chunk[0] as LoadRecord).eventId) ?? 0,
         batch: {
-          body: JSON.stringify(trackerPostBody(chunk.map((record) => trackerPayload(asTrackerSends(record.spec))))),
+          body: JSON.stringify(trackerPostBody(chunk.map((record) => trackerPayload(record.spec)))),
           userAgent: chunk[0]?.spec.useragent ?? 'Mozilla/5.0',
           eventIds: chunk.map((record) => record.eventId),
         },

@@ -575,11 +575,13 @@ class ShopperSimulation {
         here('remove_from_cart', { products: [product.withQuantity[quantity] as ProductSpec], cart: this.cartSpec(s) }),
       );
     } else if (r < 80) {
-      const promotion = pick(random, PROMOTIONS);
+      const picked = pick(random, PROMOTIONS);
+      // The promotion entity (1-0-0, no additional properties) has no place for the catalogue's index.
+      const promotion = { id: picked.id, name: picked.name };
       s.pending.push(here('promo_view', { promotion }));
       if (random() < 0.4) {
         s.pending.push(here('promo_click', { promotion }));
-        const category = CATEGORIES[promotion.category] as CatalogueCategory;
+        const category = CATEGORIES[picked.category] as CatalogueCategory;
         s.category = category.index;
         this.goTo(s, category.pageUrl, category.pageTitle);
         s.pending.push(step(s, 'list_view', { listName: category.name, products: this.listProducts(category) }));
