@@ -16,7 +16,7 @@
  * DRILL_LOG_DIR=/some/dir keeps every process's log.
  */
 import { randomUUID } from 'node:crypto';
-import { type EventSpec, trackerPayload, trackerPostBody } from '@tandem/feature-core/testing';
+import { trackerPayload, trackerPostBody } from '@tandem/feature-core/testing';
 import { freePort } from '@tandem/infra/ports';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
