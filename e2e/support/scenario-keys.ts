@@ -127,6 +127,7 @@ export const SCENARIO_KEYS: Readonly<Record<string, readonly KeyTemplate[]>> = {
   ],
   'two tabs at once: one session, one set of features and offers in both tabs': [
     'user:{u}:product_view_count_5m',
+    'user:{u}:product_view_total_5m',
     'user:{u}:price_range_viewed_5m',
     'user:{u}:avg_viewed_price_5m',
     'session:{s}:session_page_count',
