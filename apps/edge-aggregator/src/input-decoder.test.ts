@@ -7,6 +7,10 @@ import { enrichedTsv, enrichedTsvWith, GOLDEN_JOURNEY, snowbridgeJson } from '@t
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeInput, decodeLaneMessage, encodeLaneMessage } from './input-decoder.js';
+import { drillScale } from './test-support/drill.js';
+
+/** Fuzzed cases per property: 400 in `npm test`, 10,000 in `npm run drill` (TARGETS T12). */
+const FUZZ_RUNS = { numRuns: drillScale(400, 10_000) };
 
 const SPEC = GOLDEN_JOURNEY[3] as (typeof GOLDEN_JOURNEY)[number];
 const bytes = (text: string) => Buffer.from(text, 'utf8');
@@ -75,7 +79,7 @@ describe('decodeInput', () => {
           if (!decoded.ok) expect(reasons.has(decoded.reason), decoded.reason).toBe(true);
         },
       ),
-      { numRuns: 400 },
+      FUZZ_RUNS,
     );
   });
 });
@@ -137,7 +141,7 @@ describe('lane messages', () => {
           if (!decoded.ok) expect(['empty_message', 'bad_lane_message']).toContain(decoded.reason);
         },
       ),
-      { numRuns: 400 },
+      FUZZ_RUNS,
     );
   });
 });
