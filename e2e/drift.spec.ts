@@ -38,12 +38,24 @@ async function signIn(page: Page, name: string): Promise<void> {
   await expect(page.getByText(`Signed in as ${name}`)).toBeVisible();
 }
 
-/** The id of the latest event the page's feature worker applied. */
+/**
+ * The id of the shopper's latest event as a digest names it: the latest by (event time, event id), the
+ * order lanes use, not the order the worker received them. A product page's list view and product view
+ * often share a millisecond, and then the greater id is the latest (seen: a CI run that waited for the
+ * arrival-order last event, which no digest names).
+ */
 function lastEventId(page: Page): Promise<string> {
   return page.evaluate(async () => {
-    const features = (globalThis as unknown as { tandem: { features: { recentEvents(): Promise<{ eid: string }[]> } } })
-      .tandem.features;
-    return (await features.recentEvents()).at(-1)?.eid ?? '';
+    type Payload = { eid: string; ttm?: string; dtm?: string };
+    const features = (globalThis as unknown as { tandem: { features: { recentEvents(): Promise<Payload[]> } } }).tandem
+      .features;
+    let latest: { t: number; id: string } | null = null;
+    for (const payload of await features.recentEvents()) {
+      const t = Number(payload.ttm ?? payload.dtm);
+      const id = payload.eid.toLowerCase();
+      if (latest === null || t > latest.t || (t === latest.t && id > latest.id)) latest = { t, id };
+    }
+    return latest?.id ?? '';
   });
 }
 
