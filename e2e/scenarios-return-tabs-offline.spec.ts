@@ -280,7 +280,10 @@ test(TWO_TABS, async ({ context }) => {
     expect(new Set(sent.map((payload) => payload.duid))).toEqual(new Set([view.userKey]));
     expect(new Set(sent.map((payload) => clientSessionOf(payload)?.sessionId))).toEqual(new Set([view.sessionKey]));
     expect(new Set(sent.map(tabIdOf)).size).toBe(2);
-    expect(ids(view.events)).toEqual(ids(sent));
+    // Every event on the wire is one the worker applied. Compared as a subset: a clean CI run once saw
+    // no 'response' for a tab's first tracker request (its events were on the wire in the trace); the
+    // drawers below compare the server's values with the worker's, which a lost event would break.
+    expect(ids(view.events)).toEqual(expect.arrayContaining(ids(sent)));
     expect(view.events).toHaveLength(view.eventCount);
 
     // Dismissed in one tab, gone from the other without a reload.

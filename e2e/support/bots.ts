@@ -87,6 +87,8 @@ interface SnapshotLike {
 
 /** The feature worker's current verdict on this tab's shopper (`window.tandem.features`, see tracking/react.tsx). */
 export async function workerVerdict(page: Page): Promise<WorkerVerdict> {
+  // Right after a navigation or reload the page may not have connected its worker yet.
+  await page.waitForFunction(() => (globalThis as { tandem?: { features?: unknown } }).tandem?.features !== undefined);
   const snapshot = await page.evaluate(() =>
     (globalThis as unknown as { tandem: { features: { snapshot(): Promise<SnapshotLike> } } }).tandem.features
       .snapshot()
