@@ -280,10 +280,10 @@ test(TWO_TABS, async ({ context }) => {
     expect(new Set(sent.map((payload) => payload.duid))).toEqual(new Set([view.userKey]));
     expect(new Set(sent.map((payload) => clientSessionOf(payload)?.sessionId))).toEqual(new Set([view.sessionKey]));
     expect(new Set(sent.map(tabIdOf)).size).toBe(2);
-    // Every event on the wire is one the worker applied. Compared as a subset: a clean CI run once saw
-    // no 'response' for a tab's first tracker request (its events were on the wire in the trace); the
-    // drawers below compare the server's values with the worker's, which a lost event would break.
-    expect(ids(view.events)).toEqual(expect.arrayContaining(ids(sent)));
+    // The wire's and the worker's event-id sets are not compared here: two tabs make both sides race
+    // (clean CI runs saw a tab's first request without a 'response' event, and events on the wire after
+    // the worker's snapshot). tracking.spec compares them for one tab; here the drawers below compare
+    // the server's values with the worker's, which a lost or doubled event would break.
     expect(view.events).toHaveLength(view.eventCount);
 
     // Dismissed in one tab, gone from the other without a reload.
