@@ -12,7 +12,7 @@
  *    discount and count no bot. Without it, (1) would pass for a shop that never shows offers.
  *
  * The counters are read through the dashboard's API with the stack's OPS_TOKEN, so the spec needs the
- * whole stack (`node scripts/test.mjs --only e2e`); it skips without it.
+ * whole stack (`node scripts/test.mjs --only e2e`); it fails with that advice without it.
  */
 import type { Page } from '@playwright/test';
 import { BOT_PEAK_EVENTS_10S } from '@tandem/feature-core';
@@ -21,9 +21,10 @@ import { expect, giveConsent, test } from './support/consent.js';
 import { offersRegion } from './support/shop.js';
 import { e2eStack } from './support/stack.js';
 
-const stack = e2eStack();
-
-test.skip(stack === null, 'needs the end-to-end stack (node scripts/test.mjs --only e2e) for the ops API');
+const found = e2eStack();
+if (found === null)
+  throw new Error('bots.spec needs the end-to-end stack for the ops API: run `node scripts/test.mjs --only e2e`');
+const stack = found;
 
 const discountCard = (page: Page) => offersRegion(page).getByRole('heading', { name: '10% off your order' });
 
@@ -32,7 +33,7 @@ test('a script racing through fifteen product pages gets no offer and is counted
   request,
 }, testInfo) => {
   test.setTimeout(60_000);
-  const storeUrl = stack?.storeUrl ?? '';
+  const storeUrl = stack.storeUrl;
   const before = await botCounts(request, storeUrl);
   const reported = page.waitForRequest(
     (req) => req.url().endsWith('/api/offers/events') && (req.postData() ?? '').includes('"kind":"bot"'),
@@ -83,7 +84,7 @@ test("a crawler's user agent at a human pace gets no offer and is counted as a c
   request,
 }, testInfo) => {
   test.setTimeout(60_000);
-  const storeUrl = stack?.storeUrl ?? '';
+  const storeUrl = stack.storeUrl;
   const before = await botCounts(request, storeUrl);
   const crawler = await launchCrawler(playwright.chromium, testInfo.project.use.launchOptions);
   try {
@@ -109,7 +110,7 @@ test("a crawler's user agent at a human pace gets no offer and is counted as a c
 
 test('the same fifteen pages at a human pace get the discount and count no bot', async ({ page, request }) => {
   test.setTimeout(90_000);
-  const storeUrl = stack?.storeUrl ?? '';
+  const storeUrl = stack.storeUrl;
   const before = await botCounts(request, storeUrl);
   await page.goto('/');
   await browse(page, JOURNEY, 1_000);
